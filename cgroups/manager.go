@@ -1,0 +1,229 @@
+// Package cgroups places containers in their cgroups and removes them
+// again. New is the only place that tells v1, hybrid and v2 hosts apart.
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Manager is the container's cgroup on every hierarchy of the host.
+type Manager interface {
+	// Apply creates the cgroup directories and moves pid into them.
+	Apply(pid int) error
+	// Destroy removes the directories Apply made (the cgroup must be empty).
+	Destroy() error
+	// Pids lists the processes in the container's cgroup.
+	Pids() ([]int, error)
+	// Paths maps each hierarchy key to the container's cgroup directory.
+	Paths() map[string]string
+	// Freeze freezes (true) or thaws (false) every process.
+	Freeze(frozen bool) error
+	// Frozen reports whether the cgroup is frozen.
+	Frozen() bool
+}
+
+// New returns the manager of cgroup path (absolute, or relative to the
+// caller's own cgroup) on this host.
+func New(path string) (Manager, error) {
+	hs, err := Hierarchies()
+	if err != nil {
+		return nil, fmt.Errorf("read cgroup mounts: %w", err)
+	}
+	if len(hs) == 0 {
+		return nil, errors.New("no cgroup filesystem mounted under /sys/fs/cgroup")
+	}
+	own, err := OwnCgroups("self")
+	if err != nil {
+		return nil, err
+	}
+	m := &manager{paths: map[string]string{}}
+	for _, h := range hs {
+		if _, ok := own[h.Key]; !ok {
+			continue
+		}
+		p := path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(own[h.Key], p)
+		}
+		rel, err := filepath.Rel(h.Root, p)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return nil, fmt.Errorf("cgroup %s lies outside the %s mount at %s", p, h.Fstype, h.MountPoint)
+		}
+		m.paths[h.Key] = filepath.Join(h.MountPoint, rel)
+	}
+	return m, nil
+}
+
+// Load returns the manager of directories recorded earlier.
+func Load(paths map[string]string) Manager {
+	return &manager{paths: paths}
+}
+
+// manager handles v1, hybrid and v2 alike for placement and removal: in each
+// case it is one directory per hierarchy with a cgroup.procs file.
+type manager struct {
+	paths map[string]string
+}
+
+func (m *manager) Paths() map[string]string { return m.paths }
+
+func (m *manager) Apply(pid int) error {
+	for key, dir := range m.paths {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create cgroup %s: %w", dir, err)
+		}
+		if hasController(key, "cpuset") {
+			if err := inheritCpuset(dir); err != nil {
+				return err
+			}
+		}
+		if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
+			return fmt.Errorf("join cgroup %s (%s): %w", dir, keyName(key), err)
+		}
+	}
+	return nil
+}
+
+func hasController(key, name string) bool {
+	for _, c := range strings.Split(key, ",") {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// inheritCpuset fills an empty cpuset.cpus / cpuset.mems from the parent:
+// a v1 cpuset cgroup starts empty and refuses tasks until both are set.
+// Parents are filled first, up to the first one that has values.
+func inheritCpuset(dir string) error {
+	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(string(b)) != "" {
+			continue
+		}
+		parent := filepath.Dir(dir)
+		pb, err := os.ReadFile(filepath.Join(parent, f))
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(string(pb)) == "" {
+			if err := inheritCpuset(parent); err != nil {
+				return err
+			}
+			if pb, err = os.ReadFile(filepath.Join(parent, f)); err != nil {
+				return err
+			}
+		}
+		if err := writeFile(dir, f, strings.TrimSpace(string(pb))); err != nil {
+			return fmt.Errorf("write %s/%s: %w", dir, f, err)
+		}
+	}
+	return nil
+}
+
+func keyName(key string) string {
+	if key == "" {
+		return "unified"
+	}
+	return key
+}
+
+// Destroy removes the directories, retrying while the kernel still counts
+// exiting processes in them (rmdir says EBUSY for a moment after a kill).
+func (m *manager) Destroy() error {
+	var errs []error
+	for _, dir := range m.paths {
+		if err := rmdirRetry(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func rmdirRetry(dir string) error {
+	var err error
+	for d := time.Millisecond; d < 2*time.Second; d *= 2 {
+		err = removeTree(dir)
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if !errors.Is(err, unix.EBUSY) {
+			break
+		}
+		time.Sleep(d)
+	}
+	return fmt.Errorf("remove cgroup %s: %w", dir, err)
+}
+
+// removeTree removes dir and any sub-cgroups (made by exec --cgroup or by
+// the container itself), deepest first. cgroup directories hold only
+// kernel files, which rmdir takes with them.
+func removeTree(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			if err := removeTree(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return unix.Rmdir(dir)
+}
+
+func (m *manager) Pids() ([]int, error) {
+	for _, dir := range m.paths {
+		return readPids(dir)
+	}
+	return nil, nil
+}
+
+// readPids reads cgroup.procs of dir and its sub-cgroups.
+func readPids(dir string) ([]int, error) {
+	var out []int
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+		if err != nil {
+			return err
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func writeFile(dir, name, val string) error {
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(val)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/libcontainer"
+)
+
+// createFlags are shared by create and run.
+var createFlags = []cli.Flag{
+	&cli.StringFlag{Name: "bundle", Aliases: []string{"b"}, Usage: "bundle directory (default: current directory)"},
+	&cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master (process.terminal)"},
+	&cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket that receives a pidfd of the container's init"},
+	&cli.StringFlag{Name: "pid-file", Usage: "file to write the init's host pid to"},
+	&cli.BoolFlag{Name: "no-pivot", Usage: "use MS_MOVE and chroot instead of pivot_root (ramdisk roots)"},
+	&cli.BoolFlag{Name: "no-new-keyring", Usage: "keep the caller's session keyring"},
+	&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3 .. 3+N-1 to the container"},
+}
+
+var createCommand = &cli.Command{
+	Name:      "create",
+	Usage:     "create a container; its process waits for start",
+	ArgsUsage: "ID",
+	Flags:     createFlags,
+	Action: func(c *cli.Context) error {
+		res, err := create(c, false)
+		if err != nil {
+			return err
+		}
+		if res.Console != nil {
+			res.Console.Close()
+		}
+		return nil
+	},
+}
+
+// create is the common part of create and run.
+func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error) {
+	id, err := containerID(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.NArg() > 1 {
+		return nil, fmt.Errorf("%s: unexpected arguments after the container ID: %v", c.Command.Name, c.Args().Tail())
+	}
+	root, err := stateRoot(c)
+	if err != nil {
+		return nil, err
+	}
+	bundle, cfg, err := loadBundle(c, id)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Process.Terminal && c.String("console-socket") == "" && !foreground {
+		return nil, fmt.Errorf("process.terminal is true: --console-socket is required (or run it in the foreground)")
+	}
+	if !cfg.Process.Terminal && c.String("console-socket") != "" {
+		return nil, fmt.Errorf("--console-socket given but process.terminal is false")
+	}
+	if n := c.Int("preserve-fds"); n < 0 {
+		return nil, fmt.Errorf("--preserve-fds %d: must not be negative", n)
+	}
+	res, err := libcontainer.Create(libcontainer.CreateOpts{
+		Root:          root,
+		ID:            id,
+		Bundle:        bundle,
+		Config:        cfg,
+		PreserveFDs:   c.Int("preserve-fds"),
+		ConsoleSocket: c.String("console-socket"),
+		PidFile:       c.String("pid-file"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s := c.String("pidfd-socket"); s != "" {
+		if err := sendPidfd(s, res.Container); err != nil {
+			res.Container.Destroy(true)
+			return nil, err
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"net"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/capabilities"
+	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/specconv"
+)
+
+var featuresCommand = &cli.Command{
+	Name:  "features",
+	Usage: "print what this berth supports, as runtime-spec features.md JSON",
+	Action: func(c *cli.Context) error {
+		yes, no := true, false
+		f := features.Features{
+			OCIVersionMin: "1.0.0",
+			OCIVersionMax: specs.Version,
+			Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
+			MountOptions:  specconv.KnownMountOptions(),
+			Linux: &features.Linux{
+				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
+				Capabilities: capabilities.Known(),
+				Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no},
+				Seccomp:      &features.Seccomp{Enabled: &no},
+				Apparmor:     &features.Apparmor{Enabled: &no},
+				Selinux:      &features.Selinux{Enabled: &no},
+				MountExtensions: &features.MountExtensions{
+					IDMap: &features.IDMap{Enabled: &no},
+				},
+			},
+			Annotations: map[string]string{"io.github.berth.version": version},
+		}
+		return printJSON(f)
+	},
+}
+
+// sendPidfd sends a pidfd of the container's init over the unix socket
+// path (--pidfd-socket), as runc does.
+func sendPidfd(path string, ct *libcontainer.Container) error {
+	fd, err := unix.PidfdOpen(ct.State.Pid, 0)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, _, err = conn.(*net.UnixConn).WriteMsgUnix([]byte("pidfd"), unix.UnixRights(fd), nil)
+	return err
+}

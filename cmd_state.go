@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/libcontainer"
+)
+
+// stateJSON is what `state` and `list --format json` print: runtime-spec's
+// state plus runc's rootfs, created and owner.
+type stateJSON struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      string            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Owner       string            `json:"owner"`
+}
+
+func toStateJSON(c *libcontainer.Container) stateJSON {
+	st := c.Status()
+	pid := c.State.Pid
+	if st == libcontainer.Stopped {
+		pid = 0
+	}
+	return stateJSON{
+		OCIVersion:  c.State.OCIVersion,
+		ID:          c.ID,
+		Pid:         pid,
+		Status:      st,
+		Bundle:      c.State.Bundle,
+		Rootfs:      c.State.Rootfs,
+		Created:     c.State.Created,
+		Annotations: c.State.Annotations,
+		Owner:       c.State.Owner,
+	}
+}
+
+var stateCommand = &cli.Command{
+	Name:      "state",
+	Usage:     "print the state of a container as JSON",
+	ArgsUsage: "ID",
+	Action: func(c *cli.Context) error {
+		ct, err := loadContainer(c)
+		if err != nil {
+			return err
+		}
+		return printJSON(toStateJSON(ct))
+	},
+}
+
+var listCommand = &cli.Command{
+	Name:    "list",
+	Aliases: []string{"ls"},
+	Usage:   "list containers",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "table or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only IDs"},
+	},
+	Action: func(c *cli.Context) error {
+		root, err := stateRoot(c)
+		if err != nil {
+			return err
+		}
+		cts, err := libcontainer.List(root)
+		if err != nil {
+			return err
+		}
+		if c.Bool("quiet") {
+			for _, ct := range cts {
+				fmt.Println(ct.ID)
+			}
+			return nil
+		}
+		switch f := c.String("format"); f {
+		case "json":
+			out := make([]stateJSON, 0, len(cts))
+			for _, ct := range cts {
+				out = append(out, toStateJSON(ct))
+			}
+			return printJSON(out)
+		case "table":
+			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+			fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
+			for _, ct := range cts {
+				s := toStateJSON(ct)
+				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle,
+					s.Created.Format(time.RFC3339Nano), s.Owner)
+			}
+			return w.Flush()
+		default:
+			return fmt.Errorf("--format %q: must be table or json", f)
+		}
+	},
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/specconv"
+)
+
+func defaultRoot() string {
+	if os.Geteuid() != 0 {
+		if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+			return filepath.Join(d, "berth")
+		}
+	}
+	return "/run/berth"
+}
+
+// stateRoot is --root made absolute (the state records absolute paths).
+func stateRoot(c *cli.Context) (string, error) {
+	return filepath.Abs(c.String("root"))
+}
+
+// containerID returns the single ID argument of a command.
+func containerID(c *cli.Context) (string, error) {
+	if c.NArg() < 1 {
+		return "", fmt.Errorf("%s: container ID missing", c.Command.Name)
+	}
+	id := c.Args().First()
+	if err := libcontainer.ValidateID(id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+func loadContainer(c *cli.Context) (*libcontainer.Container, error) {
+	id, err := containerID(c)
+	if err != nil {
+		return nil, err
+	}
+	root, err := stateRoot(c)
+	if err != nil {
+		return nil, err
+	}
+	return libcontainer.Load(root, id)
+}
+
+// maxConfigSize bounds config.json: a larger file is a mistake or an attack,
+// and would be held in memory whole.
+const maxConfigSize = 16 << 20
+
+// loadBundle reads and converts <bundle>/config.json.
+func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
+	bundle := c.String("bundle")
+	if bundle == "" {
+		bundle = "."
+	}
+	bundle, err := filepath.Abs(bundle)
+	if err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(bundle, "config.json")
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("bundle %s: %w", bundle, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > maxConfigSize {
+		return "", nil, fmt.Errorf("%s: larger than %d MiB", path, maxConfigSize>>20)
+	}
+	var spec specs.Spec
+	dec := json.NewDecoder(f)
+	if err := dec.Decode(&spec); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", path, describeJSONError(err))
+	}
+	cfg, err := specconv.Convert(&spec, specconv.Options{
+		BundleDir:     bundle,
+		ID:            id,
+		NoPivot:       c.Bool("no-pivot"),
+		NoNewKeyring:  c.Bool("no-new-keyring"),
+		SystemdCgroup: c.Bool("systemd-cgroup"),
+		Rootless:      os.Geteuid() != 0,
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if st, err := os.Stat(cfg.Rootfs); err != nil {
+		return "", nil, fmt.Errorf("root.path: %w", err)
+	} else if !st.IsDir() {
+		return "", nil, fmt.Errorf("root.path %s: not a directory", cfg.Rootfs)
+	}
+	return bundle, cfg, nil
+}
+
+// describeJSONError says where in the file a JSON error is.
+func describeJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("field %s: cannot use a JSON %s as %s", te.Field, te.Value, te.Type)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+	}
+	return err
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,112 @@
+package libcontainer
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/cgroups"
+)
+
+// applyCgroups places the nsenter stage's pid (and so init, which it forks)
+// in the container's cgroups, before it unshares its cgroup namespace.
+func (c *Container) applyCgroups(pid int) error {
+	cfg := c.State.Config
+	if cfg.SystemdCgroup {
+		return fmt.Errorf("linux.cgroupsPath %q: --systemd-cgroup needs systemd, which this host does not run", cfg.CgroupsPath)
+	}
+	m, err := cgroups.New(cfg.CgroupsPath)
+	if err != nil {
+		return fmt.Errorf("linux.cgroupsPath %q: %w", cfg.CgroupsPath, err)
+	}
+	// Record the paths first: if Apply fails half-way, cleanup still finds
+	// what it made.
+	c.State.CgroupPaths = m.Paths()
+	if err := m.Apply(pid); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Container) cgroupManager() cgroups.Manager {
+	if len(c.State.CgroupPaths) == 0 {
+		return nil
+	}
+	return cgroups.Load(c.State.CgroupPaths)
+}
+
+// destroyCgroups removes every cgroup directory berth made.
+func (c *Container) destroyCgroups() error {
+	if m := c.cgroupManager(); m != nil {
+		return m.Destroy()
+	}
+	return nil
+}
+
+// signalAll signals every process in the container's cgroup.
+func (c *Container) signalAll(sig unix.Signal) error {
+	m := c.cgroupManager()
+	if m == nil {
+		return nil
+	}
+	if sig == unix.SIGKILL {
+		// Freeze first so nothing forks while we go through the list.
+		if err := m.Freeze(true); err == nil {
+			defer m.Freeze(false)
+		}
+	}
+	pids, err := m.Pids()
+	if err != nil {
+		return err
+	}
+	for _, p := range pids {
+		unix.Kill(p, sig)
+	}
+	return nil
+}
+
+func frozen(s *State) bool {
+	if len(s.CgroupPaths) == 0 {
+		return false
+	}
+	return cgroups.Load(s.CgroupPaths).Frozen()
+}
+
+// Pids lists the host pids of the container's processes.
+func (c *Container) Pids() ([]int, error) {
+	m := c.cgroupManager()
+	if m == nil || c.Status() == Stopped {
+		return nil, nil
+	}
+	return m.Pids()
+}
+
+// Pause freezes the container's cgroup.
+func (c *Container) Pause() error {
+	unlock, err := c.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if st := c.Status(); st != Running && st != Created {
+		return fmt.Errorf("%s is %s: %w", c.ID, st, ErrNotRunning)
+	}
+	m := c.cgroupManager()
+	if m == nil {
+		return fmt.Errorf("%s: no cgroup to freeze", c.ID)
+	}
+	return m.Freeze(true)
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume() error {
+	unlock, err := c.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if st := c.Status(); st != Paused {
+		return fmt.Errorf("%s is %s, not paused", c.ID, st)
+	}
+	return c.cgroupManager().Freeze(false)
+}

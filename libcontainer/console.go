@@ -1,0 +1,98 @@
+package libcontainer
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// setupConsole opens a pty in the container's own devpts (so the container
+// can reopen it by its /dev/pts name), makes the slave the controlling
+// terminal and stdio, and sends the master to the parent.
+func setupConsole(sock *os.File, p *configs.Process) error {
+	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev/ptmx: %w", err)
+	}
+	defer unix.Close(master)
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		return fmt.Errorf("unlockpt: %w", err)
+	}
+	n, err := unix.IoctlGetInt(master, unix.TIOCGPTN)
+	if err != nil {
+		return fmt.Errorf("ptsname: %w", err)
+	}
+	if p.ConsoleWidth > 0 && p.ConsoleHeight > 0 {
+		ws := &unix.Winsize{Row: p.ConsoleHeight, Col: p.ConsoleWidth}
+		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, ws); err != nil {
+			return fmt.Errorf("set console size: %w", err)
+		}
+	}
+	name := "/dev/pts/" + strconv.Itoa(n)
+	slave, err := unix.Open(name, unix.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	// The user's process will be a non-root user maybe: let it own its tty.
+	unix.Fchown(slave, int(p.UID), -1)
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(slave, fd, 0); err != nil {
+			return fmt.Errorf("dup %s: %w", name, err)
+		}
+	}
+	if slave > 2 {
+		unix.Close(slave)
+	}
+	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("make %s the controlling terminal: %w", name, err)
+	}
+	return sendMsg(sock, syncMsg{Type: msgConsole, Msg: name}, master)
+}
+
+// handleConsole hands the pty master on: to the --console-socket, or keeps
+// it for a foreground run to proxy.
+func (sp *spawner) handleConsole(fd int, name string) error {
+	if fd < 0 {
+		return fmt.Errorf("console: init sent no pty")
+	}
+	master := os.NewFile(uintptr(fd), name)
+	if sp.o.ConsoleSocket == "" {
+		sp.console = master
+		return nil
+	}
+	defer master.Close()
+	return SendConsole(sp.o.ConsoleSocket, master)
+}
+
+// SendConsole connects to the unix socket path and sends the pty master
+// with SCM_RIGHTS; the payload is the pty's name, as runc sends it.
+func SendConsole(path string, master *os.File) error {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return fmt.Errorf("--console-socket %s: %w", path, err)
+	}
+	defer conn.Close()
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return fmt.Errorf("--console-socket %s: not a unix socket", path)
+	}
+	if _, _, err := uc.WriteMsgUnix([]byte(master.Name()), unix.UnixRights(int(master.Fd())), nil); err != nil {
+		return fmt.Errorf("--console-socket %s: send pty: %w", path, err)
+	}
+	return nil
+}
+
+// applySeccomp loads linux.seccomp. The filter is issue of its own work
+// (package seccomp); until it lands, a profile is refused rather than
+// silently ignored.
+func applySeccomp(p *configs.Process) error {
+	if p.Seccomp != nil {
+		return fmt.Errorf("linux.seccomp: not supported by this build of berth")
+	}
+	return nil
+}

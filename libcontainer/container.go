@@ -1,0 +1,204 @@
+// Package libcontainer creates, starts, signals and destroys containers: the
+// parent side of berth (spawn.go) and the container side (init_linux.go).
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/internal/proc"
+)
+
+// Container is one container's state directory and what it holds.
+type Container struct {
+	ID    string
+	Dir   string // <root>/<id>
+	State *State
+}
+
+// Load reads a container's state. The error wraps ErrNotExist when there is
+// no such container.
+func Load(root, id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, id)
+	s, err := loadState(dir, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Container{ID: id, Dir: dir, State: s}, nil
+}
+
+// List loads every container under root, sorted by ID. Entries whose state
+// cannot be read are skipped (a create in progress has not written it yet).
+func List(root string) ([]*Container, error) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []*Container
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		c, err := Load(root, e.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Status is the container's live status.
+func (c *Container) Status() string {
+	return liveStatus(c.Dir, c.State)
+}
+
+// SpecState is the runtime-spec state of the container, as `state` prints
+// it and hooks receive it.
+func (c *Container) SpecState() *specs.State {
+	st := &specs.State{
+		Version:     c.State.OCIVersion,
+		ID:          c.ID,
+		Status:      specs.ContainerState(c.Status()),
+		Bundle:      c.State.Bundle,
+		Annotations: c.State.Annotations,
+	}
+	if st.Status != specs.StateStopped {
+		st.Pid = c.State.Pid
+	}
+	return st
+}
+
+// Lock serialises commands on this container until the returned func runs.
+func (c *Container) Lock() (func(), error) {
+	f, err := lockDir(c.Dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", c.ID, ErrNotExist)
+		}
+		return nil, err
+	}
+	// Another command may have deleted or changed it while we waited.
+	s, err := loadState(c.Dir, c.ID)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	c.State = s
+	return func() { f.Close() }, nil
+}
+
+// Signal sends sig to the container's init; with all, to every process of
+// the container (its cgroup, or its pid namespace when init is its reaper).
+func (c *Container) Signal(sig unix.Signal, all bool) error {
+	st := c.Status()
+	if st == Stopped {
+		return fmt.Errorf("%s: %w", c.ID, ErrNotRunning)
+	}
+	if all {
+		if err := c.signalAll(sig); err != nil {
+			return err
+		}
+	}
+	return signalPid(c.State.Pid, c.State.StartTime, sig)
+}
+
+// signalPid signals pid through a pidfd after checking its start time, so a
+// recycled pid never receives the signal.
+func signalPid(pid int, start uint64, sig unix.Signal) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if err == unix.ESRCH {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("pidfd_open %d: %w", pid, err)
+	}
+	defer unix.Close(fd)
+	if st, err := proc.StartTime(pid); err != nil || st != start {
+		return ErrNotRunning
+	}
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+		if err == unix.ESRCH {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("signal %d: %w", pid, err)
+	}
+	return nil
+}
+
+// waitGone waits until pid (with start time) has exited, up to timeout.
+func waitGone(pid int, start uint64, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for d := time.Millisecond; ; d = min(d*2, 50*time.Millisecond) {
+		if !proc.Alive(pid, start) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(d)
+	}
+}
+
+// Destroy removes a container: every process is killed (if force), its
+// cgroups removed, poststop hooks run, and the state directory removed.
+// Without force, a container that is not stopped is refused.
+func (c *Container) Destroy(force bool) error {
+	st := c.Status()
+	// runtime-spec (runtime.md, Delete): deleting a container that is not
+	// stopped must fail and leave it be. runc deletes a created one anyway;
+	// berth keeps to the spec and wants --force for that.
+	if st != Stopped && !force {
+		return fmt.Errorf("%s is %s: %w", c.ID, st, ErrRunning)
+	}
+	if st != Stopped {
+		c.signalAll(unix.SIGKILL)
+		signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
+		if !waitGone(c.State.Pid, c.State.StartTime, 10*time.Second) {
+			return fmt.Errorf("%s: init %d did not die after SIGKILL", c.ID, c.State.Pid)
+		}
+	}
+	if err := c.destroyCgroups(); err != nil {
+		return err
+	}
+	var hookErr error
+	if h := c.State.Config.Hooks; h != nil && c.State.Status != Creating {
+		// runtime-spec: a failing poststop hook is logged, the rest still run
+		// and delete goes on.
+		sp := c.SpecState()
+		sp.Status = specs.StateStopped
+		for i, hook := range h.Poststop {
+			if err := runHooks("poststop", []specs.Hook{hook}, sp); err != nil {
+				hookErr = errors.Join(hookErr, fmt.Errorf("poststop hook #%d: %w", i, err))
+			}
+		}
+	}
+	if err := os.RemoveAll(c.Dir); err != nil {
+		return fmt.Errorf("remove %s: %w", c.Dir, err)
+	}
+	if hookErr != nil {
+		return &Warning{Err: hookErr}
+	}
+	return nil
+}
+
+// Warning is an error after which the command still succeeded: the caller
+// logs it and exits 0.
+type Warning struct{ Err error }
+
+func (w *Warning) Error() string { return w.Err.Error() }
+func (w *Warning) Unwrap() error { return w.Err }

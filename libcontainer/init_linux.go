@@ -1,0 +1,236 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/capabilities"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/rootfs"
+)
+
+// initEnv is what the parent handed init through the environment.
+type initEnv struct {
+	sock     *os.File
+	cfgPipe  *os.File
+	fifoFd   int
+	preserve int
+}
+
+func readInitEnv() (*initEnv, error) {
+	num := func(name string) (int, error) {
+		n, err := strconv.Atoi(os.Getenv(name))
+		if err != nil {
+			return 0, fmt.Errorf("%s not set: berth init is not meant to be run by hand", name)
+		}
+		return n, nil
+	}
+	sock, err := num(envInitPipe)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := num(envConfigPipe)
+	if err != nil {
+		return nil, err
+	}
+	fifo, err := num(envFifoFd)
+	if err != nil {
+		return nil, err
+	}
+	pres, _ := strconv.Atoi(os.Getenv(envPreserve))
+	return &initEnv{
+		sock:     os.NewFile(uintptr(sock), "sync"),
+		cfgPipe:  os.NewFile(uintptr(cfg), "config"),
+		fifoFd:   fifo,
+		preserve: pres,
+	}, nil
+}
+
+// Init is the container side of create: it runs in the namespaces the
+// nsenter stage made, sets the container up step by step, reports ready,
+// waits on exec.fifo and execs the user's process. It returns only on error,
+// after reporting it to the parent.
+func Init() error {
+	// Namespaces, credentials and the like are per thread: keep this one.
+	runtime.LockOSThread()
+	env, err := readInitEnv()
+	if err != nil {
+		return err
+	}
+	err = runInit(env)
+	// The error goes to the parent, which reports it once.
+	step, msg := "init", err.Error()
+	if se, ok := err.(*stepError); ok {
+		step, msg = se.step, se.err.Error()
+	}
+	sendMsg(env.sock, syncMsg{Type: msgError, Step: step, Msg: msg}, -1)
+	return err
+}
+
+// stepError names the init step that failed.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+
+func step(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{step: name, err: err}
+}
+
+func runInit(env *initEnv) error {
+	raw, err := io.ReadAll(env.cfgPipe)
+	env.cfgPipe.Close()
+	if err != nil {
+		return step("read config", err)
+	}
+	var cfg configs.Config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return step("read config", err)
+	}
+	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
+		return step("setsid", err)
+	}
+	if !cfg.NoNewKeyring {
+		// A fresh session keyring, so the container sees none of the host's
+		// keys.
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses.berth"); err != nil && err != unix.ENOSYS && err != unix.EPERM {
+			return step("join session keyring", err)
+		}
+	}
+	if _, ok := cfg.NamespacePath("mount"); ok {
+		if err := step("prepare rootfs", rootfs.Prepare(&cfg)); err != nil {
+			return err
+		}
+	}
+	if hasCreateHooks(&cfg) {
+		if err := sendMsg(env.sock, syncMsg{Type: msgHooks}, -1); err != nil {
+			return err
+		}
+		if _, err := expect(env.sock, msgHooksDone); err != nil {
+			return err
+		}
+	}
+	if cfg.Hooks != nil && len(cfg.Hooks.CreateContainer) > 0 {
+		st := &specs.State{Version: cfg.Version, ID: os.Getenv("_BERTH_ID"), Status: specs.StateCreating, Pid: os.Getpid(), Annotations: cfg.Annotations}
+		if err := runHooks("createContainer", cfg.Hooks.CreateContainer, st); err != nil {
+			return step("createContainer hooks", err)
+		}
+	}
+	if _, ok := cfg.NamespacePath("mount"); ok {
+		if err := step("enter rootfs", rootfs.Enter(&cfg)); err != nil {
+			return err
+		}
+	}
+	return finishInit(env, &cfg)
+}
+
+func hasCreateHooks(cfg *configs.Config) bool {
+	return cfg.Hooks != nil && (len(cfg.Hooks.Prestart) > 0 || len(cfg.Hooks.CreateRuntime) > 0)
+}
+
+// finishInit is the part of the checklist after the root is in place, shared
+// by create and exec.
+func finishInit(env *initEnv, cfg *configs.Config) error {
+	p := &cfg.Process
+	if err := step("hostname", setHostname(cfg)); err != nil {
+		return err
+	}
+	if err := step("sysctl", writeSysctls(cfg.Sysctl)); err != nil {
+		return err
+	}
+	if err := step("readonly and masked paths", rootfs.ProtectPaths(cfg)); err != nil {
+		return err
+	}
+	if p.Terminal {
+		if err := step("console", setupConsole(env.sock, p)); err != nil {
+			return err
+		}
+	}
+	if err := step("oom_score_adj", writeOOMScoreAdj(cfg.OOMScoreAdj)); err != nil {
+		return err
+	}
+	if err := step("rlimits", setRlimits(p.Rlimits)); err != nil {
+		return err
+	}
+	path, err := lookPath(p)
+	if err != nil {
+		return step("exec", err)
+	}
+	var caps *capabilities.Caps
+	if p.Capabilities != nil {
+		if caps, err = capabilities.New(p.Capabilities); err != nil {
+			return step("capabilities", err)
+		}
+		if err := step("capabilities", caps.ApplyBounding()); err != nil {
+			return err
+		}
+	}
+	if err := step("user", setUser(p)); err != nil {
+		return err
+	}
+	if err := step("cwd", chdir(p.Cwd)); err != nil {
+		return err
+	}
+	if caps != nil {
+		if err := step("capabilities", caps.ApplyRest()); err != nil {
+			return err
+		}
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return step("no_new_privs", err)
+		}
+	}
+	if p.Umask != nil {
+		unix.Umask(int(*p.Umask))
+	}
+	if err := step("close fds", closeExtraFds(3+env.preserve)); err != nil {
+		return err
+	}
+	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
+		return err
+	}
+	env.sock.Close()
+	// Block until `start` opens the other end of the fifo. The fd is an
+	// O_PATH one: reopen it through /proc for writing.
+	fifo, err := unix.Open("/proc/self/fd/"+strconv.Itoa(env.fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return execFailed(fmt.Errorf("open exec fifo: %w", err))
+	}
+	if _, err := unix.Write(fifo, []byte("0")); err != nil {
+		return execFailed(fmt.Errorf("write exec fifo: %w", err))
+	}
+	unix.Close(fifo)
+	unix.Close(env.fifoFd)
+	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
+		st := &specs.State{Version: cfg.Version, Status: specs.StateRunning, Pid: os.Getpid(), Annotations: cfg.Annotations}
+		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
+			return execFailed(err)
+		}
+	}
+	if err := applySeccomp(p); err != nil {
+		return execFailed(err)
+	}
+	return execFailed(syscall.Exec(path, p.Args, p.Env))
+}
+
+// execFailed reports an error that happened after ready: the parent is
+// gone, so it goes to the container's stderr, and init exits.
+func execFailed(err error) error {
+	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	os.Exit(127)
+	return err
+}

@@ -1,0 +1,172 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// The small steps of the init checklist (init_linux.go), in the order it
+// runs them.
+
+func setHostname(cfg *configs.Config) error {
+	if cfg.Hostname != "" {
+		if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
+			return fmt.Errorf("sethostname %q: %w", cfg.Hostname, err)
+		}
+	}
+	if cfg.Domainname != "" {
+		if err := unix.Setdomainname([]byte(cfg.Domainname)); err != nil {
+			return fmt.Errorf("setdomainname %q: %w", cfg.Domainname, err)
+		}
+	}
+	return nil
+}
+
+func writeSysctls(sysctl map[string]string) error {
+	for k, v := range sysctl {
+		// Keys use dots (net.ipv4.ip_forward); a key may itself hold a
+		// slash-free name with dots only where the kernel's path has dirs.
+		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			return fmt.Errorf("linux.sysctl %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func writeOOMScoreAdj(adj *int) error {
+	if adj == nil {
+		return nil
+	}
+	return os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0)
+}
+
+// setRlimits uses syscall.Setrlimit, not unix.Setrlimit: for RLIMIT_NOFILE
+// it also tells the Go runtime not to restore its own startup value at
+// exec, so the container gets exactly the configured limit.
+func setRlimits(rl []configs.Rlimit) error {
+	for _, r := range rl {
+		lim := &syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
+		if err := syscall.Setrlimit(r.Type, lim); err != nil {
+			return fmt.Errorf("setrlimit %d: %w", r.Type, err)
+		}
+	}
+	return nil
+}
+
+// lookPath resolves args[0] with the container's own PATH, before ready, so
+// that "executable file not found in $PATH" is an error of create (Podman
+// maps those words to exit code 127, "permission denied" to 126).
+func lookPath(p *configs.Process) (string, error) {
+	name := p.Args[0]
+	if strings.Contains(name, "/") {
+		return name, checkExecutable(name)
+	}
+	path := ""
+	for _, e := range p.Env {
+		if strings.HasPrefix(e, "PATH=") {
+			path = e[5:]
+		}
+	}
+	if path == "" {
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	var denied error
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		cand := filepath.Join(dir, name)
+		err := checkExecutable(cand)
+		if err == nil {
+			return cand, nil
+		}
+		if errors.Is(err, os.ErrPermission) && denied == nil {
+			denied = err
+		}
+	}
+	if denied != nil {
+		return "", denied
+	}
+	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+}
+
+func checkExecutable(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("exec %s: %w", path, err)
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return fmt.Errorf("exec %s: %w", path, os.ErrPermission)
+	}
+	return nil
+}
+
+// setUser switches to process.user, keeping the capabilities the
+// capability step drops to exactly the configured sets.
+func setUser(p *configs.Process) error {
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	groups := make([]int, len(p.AdditionalGids))
+	for i, g := range p.AdditionalGids {
+		groups[i] = int(g)
+	}
+	// setgroups is denied in a user namespace whose setgroups file says
+	// deny; then only an empty request is an error worth reporting.
+	if err := unix.Setgroups(groups); err != nil && (len(groups) > 0 || err != unix.EPERM) {
+		return fmt.Errorf("setgroups %v: %w", p.AdditionalGids, err)
+	}
+	// Credentials are per thread here; this locked thread is the one that
+	// calls execve, so it is the one that counts.
+	if err := unix.Setresgid(int(p.GID), int(p.GID), int(p.GID)); err != nil {
+		return fmt.Errorf("setgid %d: %w", p.GID, err)
+	}
+	if err := unix.Setresuid(int(p.UID), int(p.UID), int(p.UID)); err != nil {
+		return fmt.Errorf("setuid %d: %w", p.UID, err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return err
+	}
+	return nil
+}
+
+// chdir enters process.cwd. It runs after the root is in place, so the
+// path resolves inside the container (CVE-2024-21626: never a leaked fd).
+func chdir(cwd string) error {
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("process.cwd %s: %w", cwd, err)
+	}
+	// Make sure the cwd really is inside the container's root.
+	wd, err := os.Getwd()
+	if err != nil || !filepath.IsAbs(wd) {
+		return fmt.Errorf("process.cwd %s: not inside the container root", cwd)
+	}
+	return nil
+}
+
+// closeExtraFds marks every fd from first on close-on-exec: only stdio and
+// the preserved fds reach the user's process.
+func closeExtraFds(first int) error {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd < first {
+			continue
+		}
+		unix.CloseOnExec(fd)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package rootfs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// needsDev: berth populates /dev unless config.json bind-mounts a /dev of
+// its own (then the devices are whatever that holds).
+func needsDev(cfg *configs.Config) bool {
+	for _, m := range cfg.Mounts {
+		if filepath.Clean(m.Destination) == "/dev" && (m.IsBind() || m.Type == "bind") {
+			return false
+		}
+	}
+	return true
+}
+
+// setupDev creates linux.devices (the spec's defaults merged in by
+// specconv) and the standard links. In a user namespace mknod is not
+// allowed, so the host's node is bind-mounted instead.
+func setupDev(rootfd int, cfg *configs.Config, userns bool) error {
+	for i := range cfg.Devices {
+		d := &cfg.Devices[i]
+		if err := createDevice(rootfd, d, userns); err != nil {
+			return wrap("create device", d.Path, err)
+		}
+	}
+	devfd, err := openIn(rootfd, "dev")
+	if err != nil {
+		return wrap("open", "/dev", err)
+	}
+	defer unix.Close(devfd)
+	links := [][2]string{
+		{"/proc/self/fd", "fd"},
+		{"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"},
+	}
+	if hasMount(cfg, "/dev/pts") {
+		links = append(links, [2]string{"pts/ptmx", "ptmx"})
+	}
+	for _, l := range links {
+		// A device node of the same name (ptmx) gives way to the link.
+		if l[1] == "ptmx" {
+			unix.Unlinkat(devfd, "ptmx", 0)
+		}
+		if err := unix.Symlinkat(l[0], devfd, l[1]); err != nil && err != unix.EEXIST {
+			return wrap("symlink", "/dev/"+l[1], err)
+		}
+	}
+	return nil
+}
+
+func hasMount(cfg *configs.Config, dest string) bool {
+	for _, m := range cfg.Mounts {
+		if filepath.Clean(m.Destination) == dest {
+			return true
+		}
+	}
+	return false
+}
+
+func createDevice(rootfd int, d *configs.Device, userns bool) error {
+	dir, name := filepath.Split(filepath.Clean(d.Path))
+	parent, err := ensureIn(rootfd, dir, false)
+	if err != nil {
+		return err
+	}
+	defer parent.close()
+	if userns {
+		return bindDevice(rootfd, d)
+	}
+	var typ uint32
+	switch d.Type {
+	case 'c', 'u':
+		typ = unix.S_IFCHR
+	case 'b':
+		typ = unix.S_IFBLK
+	case 'p':
+		typ = unix.S_IFIFO
+	}
+	unix.Unlinkat(parent.fd, name, 0)
+	dev := unix.Mkdev(uint32(d.Major), uint32(d.Minor))
+	if err := unix.Mknodat(parent.fd, name, typ|(d.Mode&0o7777), int(dev)); err != nil {
+		if err == unix.EPERM {
+			// No CAP_MKNOD (e.g. in a user namespace we were not told of).
+			return bindDevice(rootfd, d)
+		}
+		return err
+	}
+	// mknod honours the umask; the mode must be exactly as configured.
+	if err := unix.Fchmodat(parent.fd, name, d.Mode&0o7777, 0); err != nil {
+		return err
+	}
+	return unix.Fchownat(parent.fd, name, int(d.UID), int(d.GID), unix.AT_SYMLINK_NOFOLLOW)
+}
+
+func bindDevice(rootfd int, d *configs.Device) error {
+	t, err := ensureIn(rootfd, d.Path, true)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	return unix.Mount(d.Path, t.procPath(), "", unix.MS_BIND, "")
+}
+
+// mountPointOf returns the mount point under which path lies, from
+// /proc/self/mountinfo (the longest matching mount point wins).
+func mountPointOf(path string) (string, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	best := "/"
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := cgroups.UnescapeMountinfo(f[4])
+		if (path == mp || strings.HasPrefix(path, strings.TrimSuffix(mp, "/")+"/")) && len(mp) > len(best) {
+			best = mp
+		}
+	}
+	return best, nil
+}

@@ -1,0 +1,199 @@
+package rootfs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// Prepare makes the rootfs a mount point, mounts every mounts[] entry into
+// it and populates /dev. It runs in the new mount namespace, before
+// pivot_root, while host paths (bind sources) still resolve.
+func Prepare(cfg *configs.Config) error {
+	prop := cfg.RootPropagation
+	if prop == 0 {
+		// Default: host mounts propagate in, nothing propagates out.
+		prop = unix.MS_SLAVE | unix.MS_REC
+	}
+	if err := unix.Mount("", "/", "", prop, ""); err != nil {
+		return wrap("set propagation of", "/", err)
+	}
+	// pivot_root needs the new root to be a mount point.
+	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return wrap("bind mount rootfs", cfg.Rootfs, err)
+	}
+	if prop&unix.MS_SHARED != 0 {
+		// pivot_root refuses a shared parent mount; the rootfs itself
+		// keeps the shared propagation asked for.
+		if err := makeParentPrivate(cfg.Rootfs); err != nil {
+			return err
+		}
+	}
+	rootfd, err := unix.Open(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return wrap("open rootfs", cfg.Rootfs, err)
+	}
+	defer unix.Close(rootfd)
+	userns := inUserNS(cfg)
+	for i := range cfg.Mounts {
+		m := &cfg.Mounts[i]
+		if err := mountOne(rootfd, m, cfg, userns); err != nil {
+			return fmt.Errorf("mounts[%d]: %w", i, err)
+		}
+	}
+	if needsDev(cfg) {
+		if err := setupDev(rootfd, cfg, userns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func inUserNS(cfg *configs.Config) bool {
+	_, ok := cfg.NamespacePath("user")
+	return ok
+}
+
+// mountOne mounts m at its destination inside the rootfs.
+func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) error {
+	if m.Type == "cgroup" || m.Type == "cgroup2" {
+		return mountCgroup(rootfd, m, cfg)
+	}
+	bind := m.IsBind() || m.Type == "bind"
+	file := false
+	if bind {
+		st, err := os.Stat(m.Source)
+		if err != nil {
+			return fmt.Errorf("bind mount source: %w", err)
+		}
+		file = !st.IsDir()
+	}
+	t, err := ensureIn(rootfd, m.Destination, file)
+	if err != nil {
+		return fmt.Errorf("mount destination: %w", err)
+	}
+	defer t.close()
+	if m.Tmpcopyup {
+		return tmpcopyup(t, m)
+	}
+	if bind {
+		return bindMount(t, m, userns)
+	}
+	desc := fmt.Sprintf("%s on %s", m.Type, m.Destination)
+	if err := unix.Mount(m.Source, t.procPath(), m.Type, m.Flags, m.Data); err != nil {
+		return wrap("mount", desc, err)
+	}
+	return finishMount(t, m)
+}
+
+// bindMount binds m.Source and then applies the flags a bind mount ignores
+// on the first call (ro, nosuid, ...) with a remount.
+func bindMount(t *target, m *configs.Mount, userns bool) error {
+	desc := fmt.Sprintf("%s on %s", m.Source, m.Destination)
+	if err := unix.Mount(m.Source, t.procPath(), "", unix.MS_BIND|(m.Flags&unix.MS_REC), ""); err != nil {
+		return wrap("bind mount", desc, err)
+	}
+	flags := m.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
+	if flags != 0 {
+		if err := t.reopen(); err != nil {
+			return err
+		}
+		// The remount must keep the flags the kernel locked on the source
+		// (in a user namespace, clearing them is EPERM).
+		if userns {
+			flags |= lockedFlags(t.procPath())
+		}
+		if err := unix.Mount("", t.procPath(), "", unix.MS_BIND|unix.MS_REMOUNT|flags, ""); err != nil {
+			return wrap("remount", desc, err)
+		}
+	}
+	return finishMount(t, m)
+}
+
+// finishMount applies propagation and recursive attributes. The held fd
+// was resolved before the mount: reopen the mount's root through it.
+func finishMount(t *target, m *configs.Mount) error {
+	if len(m.Propagation) == 0 && m.AttrSet == 0 && m.AttrClr == 0 {
+		return nil
+	}
+	if err := t.reopen(); err != nil {
+		return err
+	}
+	path := t.procPath()
+	for _, p := range m.Propagation {
+		if err := unix.Mount("", path, "", p, ""); err != nil {
+			return wrap("set propagation of", m.Destination, err)
+		}
+	}
+	if m.AttrSet != 0 || m.AttrClr != 0 {
+		attr := &unix.MountAttr{Attr_set: m.AttrSet, Attr_clr: m.AttrClr}
+		if err := unix.MountSetattr(-1, path, unix.AT_RECURSIVE, attr); err != nil {
+			return wrap("mount_setattr", m.Destination, err)
+		}
+	}
+	return nil
+}
+
+// lockedFlags are the flags of the mount at path that a remount in a user
+// namespace must keep.
+func lockedFlags(path string) uintptr {
+	var st unix.Statfs_t
+	if unix.Statfs(path, &st) != nil {
+		return 0
+	}
+	var f uintptr
+	for _, p := range [][2]uintptr{
+		{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID},
+		{unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
+		{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME},
+		{unix.ST_RELATIME, unix.MS_RELATIME},
+	} {
+		if uintptr(st.Flags)&p[0] != 0 {
+			f |= p[1]
+		}
+	}
+	return f
+}
+
+// tmpcopyup mounts a tmpfs over the destination holding a copy of what was
+// there (the crun/runc "tmpcopyup" extension).
+func tmpcopyup(t *target, m *configs.Mount) error {
+	tmp, err := os.MkdirTemp("", "berth-tmpcopyup")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := unix.Mount(m.Source, tmp, "tmpfs", m.Flags&^unix.MS_RDONLY, m.Data); err != nil {
+		return wrap("mount tmpfs for", m.Destination, err)
+	}
+	if err := copyTree(t.procPath()+"/", tmp); err != nil {
+		unix.Unmount(tmp, unix.MNT_DETACH)
+		return wrap("copy up", m.Destination, err)
+	}
+	if err := unix.Mount(tmp, t.procPath(), "", unix.MS_MOVE, ""); err != nil {
+		unix.Unmount(tmp, unix.MNT_DETACH)
+		return wrap("move tmpfs onto", m.Destination, err)
+	}
+	if m.Flags&unix.MS_RDONLY != 0 {
+		if err := t.reopen(); err != nil {
+			return err
+		}
+		if err := unix.Mount("", t.procPath(), "", unix.MS_REMOUNT|m.Flags, m.Data); err != nil {
+			return wrap("remount", m.Destination, err)
+		}
+	}
+	return finishMount(t, m)
+}
+
+// makeParentPrivate makes the mount that holds dir's parent private.
+func makeParentPrivate(dir string) error {
+	mp, err := mountPointOf(filepath.Dir(dir))
+	if err != nil {
+		return err
+	}
+	return wrap("make private", mp, unix.Mount("", mp, "", unix.MS_PRIVATE, ""))
+}

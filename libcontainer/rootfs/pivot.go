@@ -1,0 +1,56 @@
+package rootfs
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// Enter makes the rootfs the process's root: pivot_root, or with --no-pivot
+// a move of the rootfs onto / and chroot (for roots on a ramdisk, where
+// pivot_root is not allowed). Then root.readonly.
+func Enter(cfg *configs.Config) error {
+	if err := unix.Chdir(cfg.Rootfs); err != nil {
+		return wrap("chdir", cfg.Rootfs, err)
+	}
+	if cfg.NoPivot {
+		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+			return wrap("move rootfs onto", "/", err)
+		}
+		if err := unix.Chroot("."); err != nil {
+			return wrap("chroot", cfg.Rootfs, err)
+		}
+	} else if err := pivotRoot(); err != nil {
+		return err
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return wrap("chdir", "/", err)
+	}
+	if cfg.Readonly {
+		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
+		if inUserNS(cfg) {
+			flags |= lockedFlags("/")
+		}
+		if err := unix.Mount("", "/", "", flags, ""); err != nil {
+			return wrap("remount read-only", "/", err)
+		}
+	}
+	return nil
+}
+
+// pivotRoot uses pivot_root(".", "."): the old root ends up stacked on the
+// new one, and is detached without needing a directory in the rootfs to
+// park it in.
+func pivotRoot() error {
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return wrap("pivot_root", ".", err)
+	}
+	// The old root must not propagate the unmount back to the host.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return wrap("make old root rslave", ".", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return wrap("unmount old root", ".", err)
+	}
+	return nil
+}

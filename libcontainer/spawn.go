@@ -1,0 +1,375 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/internal/proc"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// CreateOpts are the inputs of Create.
+type CreateOpts struct {
+	Root   string // state root (--root)
+	ID     string
+	Bundle string // absolute bundle directory
+	Config *configs.Config
+	// PreserveFDs passes fds 3..3+N-1 of berth to the container.
+	PreserveFDs int
+	// ConsoleSocket receives the pty master (process.terminal). If empty
+	// and the process has a terminal, Create returns the master in Console.
+	ConsoleSocket string
+	PidFile       string
+}
+
+// CreateResult is what Create hands back.
+type CreateResult struct {
+	Container *Container
+	// Console is the pty master when the caller must proxy it itself.
+	Console *os.File
+	// Child is true when init is berth's own child (no intermediate
+	// process), so the caller can wait for it directly.
+	Child bool
+}
+
+// Env names that carry fd numbers from the parent to init.
+const (
+	envInitPipe   = "_BERTH_INITPIPE"
+	envConfigPipe = "_BERTH_CONFIGPIPE"
+	envFifoFd     = "_BERTH_FIFOFD"
+	envPreserve   = "_BERTH_PRESERVEFDS"
+)
+
+// Create makes the container: state directory, init process in its
+// namespaces, rootfs and everything else of config.json, up to the point
+// where init waits on exec.fifo. On any error nothing is left behind.
+func Create(o CreateOpts) (res *CreateResult, err error) {
+	if err := ValidateID(o.ID); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
+	}
+	dir := filepath.Join(o.Root, o.ID)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("%s: %w", o.ID, ErrExist)
+		}
+		return nil, fmt.Errorf("create state directory %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	defer lock.Close()
+
+	c := &Container{ID: o.ID, Dir: dir, State: &State{
+		OCIVersion:  o.Config.Version,
+		ID:          o.ID,
+		Status:      Creating,
+		Bundle:      o.Bundle,
+		Rootfs:      o.Config.Rootfs,
+		Created:     time.Now().UTC(),
+		Owner:       "",
+		Annotations: o.Config.Annotations,
+		Config:      o.Config,
+	}}
+	sp := &spawner{o: o, c: c}
+	defer func() {
+		if err != nil {
+			sp.cleanup()
+		}
+	}()
+	if err := saveState(dir, c.State); err != nil {
+		return nil, err
+	}
+	if err := sp.start(); err != nil {
+		return nil, err
+	}
+	if err := sp.drive(); err != nil {
+		return nil, err
+	}
+	c.State.Status = Created
+	if err := saveState(dir, c.State); err != nil {
+		return nil, err
+	}
+	if o.PidFile != "" {
+		if err := WritePidFile(o.PidFile, c.State.Pid); err != nil {
+			return nil, fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	return &CreateResult{Container: c, Console: sp.console, Child: sp.child}, nil
+}
+
+// spawner holds what one Create has made, so that cleanup can undo it.
+type spawner struct {
+	o       CreateOpts
+	c       *Container
+	cmd     *exec.Cmd
+	sock    *os.File // parent end of the sync socket
+	console *os.File
+	child   bool
+	pidFile bool
+}
+
+func (sp *spawner) start() error {
+	fifo := filepath.Join(sp.c.Dir, fifoName)
+	if err := unix.Mkfifo(fifo, 0o622); err != nil {
+		return fmt.Errorf("mkfifo %s: %w", fifo, err)
+	}
+	fifoFd, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", fifo, err)
+	}
+	defer fifoFd.Close()
+
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socketpair: %w", err)
+	}
+	sp.sock = os.NewFile(uintptr(fds[0]), "sync-parent")
+	childSock := os.NewFile(uintptr(fds[1]), "sync-child")
+	defer childSock.Close()
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("pipe: %w", err)
+	}
+	defer cfgR.Close()
+
+	cmd := exec.Command("/proc/self/exe", "init")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	for i := 0; i < sp.o.PreserveFDs; i++ {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
+	}
+	base := 3 + sp.o.PreserveFDs
+	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR, fifoFd)
+	cmd.Env = []string{
+		envInitPipe + "=" + strconv.Itoa(base),
+		envConfigPipe + "=" + strconv.Itoa(base+1),
+		envFifoFd + "=" + strconv.Itoa(base+2),
+		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
+	}
+	if err := cmd.Start(); err != nil {
+		cfgW.Close()
+		return fmt.Errorf("start init: %w", err)
+	}
+	sp.cmd = cmd
+	// The config goes on its own pipe: it can be larger than a packet.
+	cfg, err := json.Marshal(sp.o.Config)
+	if err != nil {
+		cfgW.Close()
+		return err
+	}
+	go func() {
+		cfgW.Write(cfg)
+		cfgW.Close()
+	}()
+	return nil
+}
+
+// bootstrap renders the nsenter stage's directives (nsenter/nsexec.c).
+func bootstrap(cfg *configs.Config) string {
+	var b strings.Builder
+	var clone uintptr
+	for _, ns := range cfg.Namespaces {
+		if ns.Path == "" {
+			clone |= ns.Flag
+		} else {
+			fmt.Fprintf(&b, "join %d %s\n", ns.Flag, ns.Path)
+		}
+	}
+	fmt.Fprintf(&b, "clone %d\n", clone)
+	for clock, off := range cfg.TimeOffsets {
+		fmt.Fprintf(&b, "timens %s %d %d\n", clock, off.Secs, off.Nanosecs)
+	}
+	return b.String()
+}
+
+// drive runs the parent's half of the nsenter and sync protocols.
+func (sp *spawner) drive() error {
+	cfg := sp.o.Config
+	if err := sendRaw(sp.sock, bootstrap(cfg)); err != nil {
+		return err
+	}
+	m, err := expect(sp.sock, msgNsenter)
+	if err != nil {
+		return sp.initFailed(err)
+	}
+	if err := writeIDMaps(m.Pid, cfg); err != nil {
+		return err
+	}
+	if err := sp.c.applyCgroups(m.Pid); err != nil {
+		return err
+	}
+	if err := sendRaw(sp.sock, "ack"); err != nil {
+		return sp.initFailed(err)
+	}
+	m, err = expect(sp.sock, msgPid)
+	if err != nil {
+		return sp.initFailed(err)
+	}
+	pid := m.Pid
+	if pid == sp.cmd.Process.Pid {
+		sp.child = true
+	} else {
+		// The intermediate process exits once it has forked init.
+		sp.cmd.Wait()
+	}
+	start, err := proc.StartTime(pid)
+	if err != nil {
+		return sp.initFailed(errInitExited)
+	}
+	sp.c.State.Pid, sp.c.State.StartTime = pid, start
+	if err := saveState(sp.c.Dir, sp.c.State); err != nil {
+		return err
+	}
+	for {
+		m, fd, err := recvMsg(sp.sock)
+		if err != nil {
+			return sp.initFailed(err)
+		}
+		switch m.Type {
+		case msgHooks:
+			if err := sp.runCreateHooks(); err != nil {
+				return err
+			}
+			if err := sendMsg(sp.sock, syncMsg{Type: msgHooksDone}, -1); err != nil {
+				return sp.initFailed(err)
+			}
+		case msgConsole:
+			if err := sp.handleConsole(fd, m.Msg); err != nil {
+				return err
+			}
+		case msgReady:
+			sp.sock.Close()
+			return nil
+		default:
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			return fmt.Errorf("sync: unexpected %s message from init", m.Type)
+		}
+	}
+}
+
+// initFailed turns a protocol failure into the error the user sees: the
+// init's own report when it sent one.
+func (sp *spawner) initFailed(err error) error {
+	var ie *initError
+	if errors.As(err, &ie) {
+		return err
+	}
+	if errors.Is(err, errInitExited) && sp.cmd != nil {
+		if st := waitExit(sp.cmd.Process.Pid); st != "" {
+			return fmt.Errorf("%w (%s)", errInitExited, st)
+		}
+	}
+	return err
+}
+
+// waitExit reaps pid if it is our exited child and describes its status.
+func waitExit(pid int) string {
+	var ws unix.WaitStatus
+	for i := 0; i < 100; i++ {
+		wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		if err != nil || wpid == pid {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exit status %d", ws.ExitStatus())
+	case ws.Signaled():
+		return "killed by " + ws.Signal().String()
+	}
+	return ""
+}
+
+func (sp *spawner) runCreateHooks() error {
+	h := sp.o.Config.Hooks
+	if h == nil {
+		return nil
+	}
+	st := sp.c.SpecState()
+	st.Status = specs.StateCreating
+	st.Pid = sp.c.State.Pid
+	if err := runHooks("prestart", h.Prestart, st); err != nil {
+		return err
+	}
+	return runHooks("createRuntime", h.CreateRuntime, st)
+}
+
+// cleanup undoes a failed Create: kill init, remove cgroups, remove the
+// state directory. The pid file is never written before success.
+func (sp *spawner) cleanup() {
+	if sp.sock != nil {
+		sp.sock.Close()
+	}
+	if sp.console != nil {
+		sp.console.Close()
+	}
+	if sp.cmd != nil && sp.cmd.Process != nil {
+		sp.cmd.Process.Kill()
+		sp.cmd.Wait()
+	}
+	if s := sp.c.State; s.Pid > 0 {
+		signalPid(s.Pid, s.StartTime, unix.SIGKILL)
+		waitGone(s.Pid, s.StartTime, 5*time.Second)
+	}
+	sp.c.destroyCgroups()
+	os.RemoveAll(sp.c.Dir)
+}
+
+func sendRaw(sock *os.File, s string) error {
+	for {
+		_, err := unix.Write(int(sock.Fd()), []byte(s))
+		if err != unix.EINTR {
+			if err != nil {
+				return fmt.Errorf("write sync socket: %w", err)
+			}
+			return nil
+		}
+	}
+}
+
+// writeIDMaps writes the user namespace's maps of the nsenter stage's pid.
+func writeIDMaps(pid int, cfg *configs.Config) error {
+	if _, ok := cfg.NamespacePath("user"); !ok || len(cfg.UIDMappings) == 0 {
+		return nil
+	}
+	if p, _ := cfg.NamespacePath("user"); p != "" {
+		return nil
+	}
+	base := "/proc/" + strconv.Itoa(pid) + "/"
+	if err := writeMap(base+"uid_map", cfg.UIDMappings); err != nil {
+		return fmt.Errorf("linux.uidMappings: %w", err)
+	}
+	if err := writeMap(base+"gid_map", cfg.GIDMappings); err != nil {
+		return fmt.Errorf("linux.gidMappings: %w", err)
+	}
+	return nil
+}
+
+func writeMap(path string, maps []configs.IDMap) error {
+	var b strings.Builder
+	for _, m := range maps {
+		fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+	}
+	// The kernel takes the whole map in one write.
+	if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package libcontainer
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/internal/proc"
+)
+
+// Start releases a created container's init: opening exec.fifo for reading
+// unblocks its open for writing, and it execs the user's process. Then the
+// poststart hooks run.
+func (c *Container) Start() error {
+	unlock, err := c.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	switch st := c.Status(); st {
+	case Created:
+	case Stopped:
+		return fmt.Errorf("%s: cannot start a stopped container", c.ID)
+	default:
+		return fmt.Errorf("%s: cannot start a container that is %s", c.ID, st)
+	}
+	fifo := filepath.Join(c.Dir, fifoName)
+	if err := c.openFifo(fifo); err != nil {
+		return err
+	}
+	// With the fifo gone, the status reads "running" from now on.
+	os.Remove(fifo)
+	c.State.Status = Running
+	if err := saveState(c.Dir, c.State); err != nil {
+		return err
+	}
+	if h := c.State.Config.Hooks; h != nil && len(h.Poststart) > 0 {
+		if err := runHooks("poststart", h.Poststart, c.SpecState()); err != nil {
+			// runtime-spec: a failed poststart hook fails start; the
+			// container is stopped (delete will clean it up).
+			signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
+			return err
+		}
+	}
+	return nil
+}
+
+// openFifo opens the fifo for reading and reads init's byte. The open
+// blocks until init opens the other end; if init has died meanwhile it
+// never would, so init's liveness is watched alongside.
+func (c *Container) openFifo(path string) error {
+	type result struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
+		ch <- result{f, err}
+	}()
+	for {
+		select {
+		case r := <-ch:
+			if r.err != nil {
+				return fmt.Errorf("open %s: %w", path, r.err)
+			}
+			defer r.f.Close()
+			b, err := io.ReadAll(r.f)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", path, err)
+			}
+			if len(b) == 0 {
+				return fmt.Errorf("%s: container init exited before start", c.ID)
+			}
+			return nil
+		case <-time.After(10 * time.Millisecond):
+			if !proc.Alive(c.State.Pid, c.State.StartTime) {
+				return fmt.Errorf("%s: container init exited before start", c.ID)
+			}
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The sync socket is a SOCK_SEQPACKET pair: one JSON message a packet, so no
+// framing is needed and a console fd can ride along with SCM_RIGHTS.
+//
+// After the nsenter stage (see nsenter/nsexec.c), the Go init and the parent
+// talk in this order (enforced in spawn.go and init_linux.go):
+//
+//	parent                          init
+//	config (on the config pipe) ->
+//	                                prepare the rootfs (mounts, /dev)
+//	                             <- hooks          (only if prestart/createRuntime exist)
+//	run prestart, createRuntime
+//	hooks-done                   ->
+//	                                createContainer hooks, pivot_root, the rest
+//	                             <- console + fd   (only with process.terminal)
+//	                             <- ready
+//	save state "created", exit      wait on exec.fifo, then execve
+//
+// Either side may send error instead; the parent reports it once and cleans up.
+const (
+	msgNsenter   = "nsenter"
+	msgPid       = "pid"
+	msgError     = "error"
+	msgHooks     = "hooks"
+	msgHooksDone = "hooks-done"
+	msgConsole   = "console"
+	msgReady     = "ready"
+)
+
+type syncMsg struct {
+	Type string `json:"type"`
+	Pid  int    `json:"pid,omitempty"`
+	Step string `json:"step,omitempty"`
+	Msg  string `json:"msg,omitempty"`
+}
+
+// initError is an error raised in the container's init, with the step that
+// failed; it is reported once, by the parent.
+type initError struct {
+	Step string
+	Msg  string
+}
+
+func (e *initError) Error() string {
+	if e.Step == "" {
+		return e.Msg
+	}
+	return e.Step + ": " + e.Msg
+}
+
+// errInitExited means the init went away without saying why.
+var errInitExited = errors.New("container init exited prematurely")
+
+func sendMsg(sock *os.File, m syncMsg, fd int) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if fd >= 0 {
+		oob = unix.UnixRights(fd)
+	}
+	for {
+		err = unix.Sendmsg(int(sock.Fd()), b, oob, nil, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("send %s message: %w", m.Type, err)
+	}
+	return nil
+}
+
+// recvMsg reads one message and any fd sent with it (-1 if none). An
+// "error" message is returned as an *initError.
+func recvMsg(sock *os.File) (syncMsg, int, error) {
+	var m syncMsg
+	buf := make([]byte, 64*1024)
+	oob := make([]byte, unix.CmsgSpace(4))
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return m, -1, fmt.Errorf("read sync socket: %w", err)
+	}
+	if n == 0 {
+		return m, -1, errInitExited
+	}
+	fd := -1
+	if oobn > 0 {
+		if cmsgs, perr := unix.ParseSocketControlMessage(oob[:oobn]); perr == nil && len(cmsgs) > 0 {
+			if fds, perr := unix.ParseUnixRights(&cmsgs[0]); perr == nil && len(fds) > 0 {
+				fd = fds[0]
+			}
+		}
+	}
+	if err := json.Unmarshal(buf[:n], &m); err != nil {
+		return m, fd, fmt.Errorf("malformed sync message %q: %w", buf[:n], err)
+	}
+	if m.Type == msgError {
+		return m, fd, &initError{Step: m.Step, Msg: m.Msg}
+	}
+	return m, fd, nil
+}
+
+// expect reads one message and checks its type.
+func expect(sock *os.File, typ string) (syncMsg, error) {
+	m, fd, err := recvMsg(sock)
+	if fd >= 0 {
+		unix.Close(fd)
+	}
+	if err != nil {
+		return m, err
+	}
+	if m.Type != typ {
+		return m, fmt.Errorf("sync: expected %s message, got %s", typ, m.Type)
+	}
+	return m, nil
+}

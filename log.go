@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+)
+
+// The log: --log FILE (default stderr) and --log-format text|json. In json
+// each record is one line {"level":...,"msg":...,"time":...}; containerd
+// reads the last "error" record as the failure's reason.
+var (
+	logFile   = os.Stderr
+	logJSON   bool
+	logDebug  bool
+	logToFile bool
+)
+
+func setupLog(c *cli.Context) error {
+	switch f := c.String("log-format"); f {
+	case "text":
+	case "json":
+		logJSON = true
+	default:
+		return fmt.Errorf("--log-format %q: must be text or json", f)
+	}
+	logDebug = c.Bool("debug")
+	if p := c.String("log"); p != "" {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND|unix.O_CLOEXEC, 0o644)
+		if err != nil {
+			return fmt.Errorf("--log %s: %w", p, err)
+		}
+		logFile, logToFile = f, true
+	}
+	return nil
+}
+
+func logRecord(level, msg string) {
+	now := time.Now()
+	if logJSON {
+		b, _ := json.Marshal(struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+			Time  string `json:"time"`
+		}{level, msg, now.Format(time.RFC3339Nano)})
+		logFile.Write(append(b, '\n'))
+		return
+	}
+	fmt.Fprintf(logFile, "time=%q level=%s msg=%q\n", now.Format(time.RFC3339Nano), level, msg)
+}
+
+func logError(msg string) { logRecord("error", msg) }
+func logWarn(msg string)  { logRecord("warning", msg) }
+func logDebugf(format string, a ...any) {
+	if logDebug {
+		logRecord("debug", fmt.Sprintf(format, a...))
+	}
+}

@@ -1,0 +1,87 @@
+// berth is an OCI container runtime with runc's command line.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/libcontainer"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "0.1.0"
+	commit  = "unknown"
+)
+
+const specVersion = "1.3.0"
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		runInit() // does not return
+	}
+	app := newApp()
+	if err := app.Run(os.Args); err != nil {
+		var w *libcontainer.Warning
+		if errors.As(err, &w) {
+			logWarn(err.Error())
+			return
+		}
+		var ex *exitStatus
+		if errors.As(err, &ex) {
+			os.Exit(ex.code)
+		}
+		fatal(err)
+	}
+}
+
+func newApp() *cli.App {
+	cli.VersionPrinter = func(c *cli.Context) {
+		fmt.Printf("berth version %s\ncommit: %s\nspec: %s\n", version, commit, specVersion)
+	}
+	return &cli.App{
+		Name:                 "berth",
+		Usage:                "run OCI containers (runc-compatible command line)",
+		Version:              version,
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "directory for container state"},
+			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
+			&cli.BoolFlag{Name: "debug", Usage: "log debug messages"},
+			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "treat linux.cgroupsPath as slice:prefix:name"},
+			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "rootless mode: true, false or auto"},
+			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility"},
+		},
+		Before: setupLog,
+		Commands: []*cli.Command{
+			createCommand, startCommand, runCommand, stateCommand, killCommand,
+			deleteCommand, listCommand, specCommand, psCommand, pauseCommand,
+			resumeCommand, featuresCommand,
+		},
+		// Unknown commands and flags are usage errors, with exit status 1 as
+		// runc has.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}
+
+// exitStatus makes main exit with code and print nothing.
+type exitStatus struct{ code int }
+
+func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func fatal(err error) {
+	// As runc: a record in the log for the caller that reads it
+	// (containerd, Podman), and the plain message on stderr for a person.
+	msg := strings.TrimSpace(err.Error())
+	if logToFile {
+		logError(msg)
+	}
+	fmt.Fprintln(os.Stderr, "berth: "+msg)
+	os.Exit(1)
+}

@@ -1,0 +1,305 @@
+// The nsenter stage of berth's init. It runs as a constructor, before the Go
+// runtime starts any thread, because setns(2) into user and mount namespaces
+// and unshare(CLONE_NEWUSER) need a single-threaded caller.
+//
+// Protocol on the sync socket (SOCK_SEQPACKET, one message a packet), in the
+// order it happens (enforced here and in libcontainer/nsenter_parent.go):
+//
+//   parent                               this stage
+//   ------                               ----------
+//   bootstrap (text, see parse_bootstrap) ->
+//                                        open every path to join
+//                                        setns user, then the others
+//                                        unshare(CLONE_NEWUSER) if asked
+//                          <- {"type":"nsenter","pid":P}
+//   write uid/gid maps of P,
+//   place P in its cgroups
+//   "ack"                                ->
+//                                        setresuid/gid(0) in a new userns
+//                                        unshare(every other new namespace)
+//                                        write timens_offsets
+//                                        fork if a pid/time ns needs a child
+//                          <- {"type":"pid","pid":C}  (C: host pid of init)
+//                                        (intermediate, if any, exits)
+//                                        return: the Go runtime starts in C
+//
+// Any failure: {"type":"error","step":"nsenter","msg":"..."} and exit(1).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <grp.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+#define MAX_JOIN 16
+#define BOOT_MAX 65536
+
+struct join {
+	int flag;
+	char *path;
+	int fd;
+};
+
+struct bootstrap {
+	int cloneflags;
+	struct join joins[MAX_JOIN];
+	int njoins;
+	int setgroups_deny;
+	char *timens;   /* contents for /proc/self/timens_offsets */
+};
+
+static int sync_fd = -1;
+
+/* json_escape writes s into out (size n) as the inside of a JSON string. */
+static void json_escape(char *out, size_t n, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 7 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = c;
+		} else if (c < 0x20) {
+			o += snprintf(out + o, n - o, "\\u%04x", c);
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void send_msg(const char *msg)
+{
+	ssize_t r;
+	do {
+		r = send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+}
+
+/* bail reports the failed step to the parent and exits; errno is appended. */
+static void __attribute__((noreturn, format(printf, 1, 2))) bail(const char *fmt, ...)
+{
+	char text[1024], esc[2048], msg[2200];
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (saved) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof(text) - l, ": %s", strerror(saved));
+	}
+	json_escape(esc, sizeof(esc), text);
+	snprintf(msg, sizeof(msg), "{\"type\":\"error\",\"step\":\"nsenter\",\"msg\":\"%s\"}", esc);
+	send_msg(msg);
+	_exit(1);
+}
+
+static const char *ns_name(int flag)
+{
+	switch (flag) {
+	case CLONE_NEWUSER: return "user";
+	case CLONE_NEWNS: return "mount";
+	case CLONE_NEWPID: return "pid";
+	case CLONE_NEWNET: return "network";
+	case CLONE_NEWIPC: return "ipc";
+	case CLONE_NEWUTS: return "uts";
+	case CLONE_NEWCGROUP: return "cgroup";
+	case CLONE_NEWTIME: return "time";
+	}
+	return "unknown";
+}
+
+/*
+ * The bootstrap is text, one directive a line:
+ *   clone <decimal CLONE_NEW* flags>
+ *   join <decimal flag> <path>          (path: rest of the line)
+ *   setgroups deny
+ *   timens <line for timens_offsets>    (repeatable)
+ */
+static void parse_bootstrap(char *buf, struct bootstrap *b)
+{
+	static char timens[1024];
+	char *line, *save = NULL;
+
+	memset(b, 0, sizeof(*b));
+	timens[0] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "clone ", 6)) {
+			b->cloneflags = (int)strtol(line + 6, NULL, 10);
+		} else if (!strncmp(line, "join ", 5)) {
+			char *sp;
+			if (b->njoins == MAX_JOIN)
+				bail("too many namespaces to join");
+			b->joins[b->njoins].flag = (int)strtol(line + 5, &sp, 10);
+			if (*sp != ' ')
+				bail("malformed bootstrap line %s", line);
+			b->joins[b->njoins].path = sp + 1;
+			b->njoins++;
+		} else if (!strcmp(line, "setgroups deny")) {
+			b->setgroups_deny = 1;
+		} else if (!strncmp(line, "timens ", 7)) {
+			size_t l = strlen(timens);
+			snprintf(timens + l, sizeof(timens) - l, "%s\n", line + 7);
+			b->timens = timens;
+		} else {
+			errno = 0;
+			bail("unknown bootstrap line %s", line);
+		}
+	}
+}
+
+static void join_namespaces(struct bootstrap *b)
+{
+	int i, pass;
+
+	/* Open every path first: after joining a mount namespace, host paths
+	 * no longer resolve. */
+	for (i = 0; i < b->njoins; i++) {
+		b->joins[i].fd = open(b->joins[i].path, O_RDONLY | O_CLOEXEC);
+		if (b->joins[i].fd < 0)
+			bail("open %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
+	}
+	/* The user namespace first: it grants the capabilities that joining the
+	 * others (owned by it) needs. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < b->njoins; i++) {
+			int is_user = b->joins[i].flag == CLONE_NEWUSER;
+			if (is_user != (pass == 0))
+				continue;
+			if (setns(b->joins[i].fd, b->joins[i].flag) < 0)
+				bail("setns %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
+			close(b->joins[i].fd);
+		}
+	}
+}
+
+static int joined(struct bootstrap *b, int flag)
+{
+	int i;
+	for (i = 0; i < b->njoins; i++)
+		if (b->joins[i].flag == flag)
+			return 1;
+	return 0;
+}
+
+static void wait_ack(void)
+{
+	char buf[16];
+	ssize_t r;
+	do {
+		r = recv(sync_fd, buf, sizeof(buf), 0);
+	} while (r < 0 && errno == EINTR);
+	if (r != 3 || memcmp(buf, "ack", 3)) {
+		errno = 0;
+		bail("parent did not acknowledge the namespace set-up");
+	}
+}
+
+static void become_root(struct bootstrap *b)
+{
+	if (!b->setgroups_deny && setgroups(0, NULL) < 0)
+		bail("setgroups in the new user namespace");
+	if (setresgid(0, 0, 0) < 0)
+		bail("setresgid 0 in the new user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		bail("setresuid 0 in the new user namespace");
+}
+
+static void write_timens(const char *offsets)
+{
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		bail("open /proc/self/timens_offsets");
+	if (write(fd, offsets, strlen(offsets)) < 0)
+		bail("write /proc/self/timens_offsets");
+	close(fd);
+}
+
+void berth_nsexec(void)
+{
+	static char boot[BOOT_MAX + 1];
+	struct bootstrap b;
+	char msg[128];
+	const char *env = getenv("_BERTH_INITPIPE");
+	int rest;
+	ssize_t n;
+	pid_t child;
+
+	if (!env || !*env)
+		return;
+	sync_fd = atoi(env);
+
+	do {
+		n = recv(sync_fd, boot, BOOT_MAX, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		bail("read bootstrap");
+	boot[n] = '\0';
+	parse_bootstrap(boot, &b);
+
+	/* Until the user's process runs, nothing but root may ptrace or read
+	 * this process's memory (it holds host fds). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("prctl PR_SET_DUMPABLE");
+
+	join_namespaces(&b);
+
+	if (b.cloneflags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			bail("unshare user namespace");
+		/* The parent writes our uid/gid maps: it must be able to open
+		 * /proc/<pid>/uid_map, which needs a dumpable process. */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			bail("prctl PR_SET_DUMPABLE");
+	}
+	snprintf(msg, sizeof(msg), "{\"type\":\"nsenter\",\"pid\":%d}", getpid());
+	send_msg(msg);
+	wait_ack();
+	if (b.cloneflags & CLONE_NEWUSER) {
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		become_root(&b);
+	}
+
+	/* The cgroup namespace comes after the parent placed us in our cgroup
+	 * (the ack above), so that the container's cgroup becomes its root. */
+	rest = b.cloneflags & ~CLONE_NEWUSER;
+	if (rest && unshare(rest) < 0)
+		bail("unshare namespaces 0x%x", rest);
+	if (b.timens)
+		write_timens(b.timens);
+
+	/* A new or joined pid or time namespace applies only to children. */
+	if ((rest & (CLONE_NEWPID | CLONE_NEWTIME)) || joined(&b, CLONE_NEWPID) || joined(&b, CLONE_NEWTIME)) {
+		child = fork();
+		if (child < 0)
+			bail("fork into the new pid namespace");
+		if (child > 0) {
+			snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", child);
+			send_msg(msg);
+			_exit(0);
+		}
+	} else {
+		snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", getpid());
+		send_msg(msg);
+	}
+	/* The Go side of init reads _BERTH_INITPIPE too and goes on with the
+	 * same socket; the container's environment is built from config.json,
+	 * so the variable never reaches the user's process. */
+}
