@@ -125,8 +125,14 @@ type spawner struct {
 
 func (sp *spawner) start() error {
 	fifo := filepath.Join(sp.c.Dir, fifoName)
-	if err := unix.Mkfifo(fifo, 0o622); err != nil {
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		return fmt.Errorf("mkfifo %s: %w", fifo, err)
+	}
+	// init opens it as the container's root, which in a user namespace is
+	// another host uid: give the fifo to that uid.
+	uid, gid := rootIDs(sp.o.Config)
+	if err := os.Chown(fifo, uid, gid); err != nil {
+		return fmt.Errorf("chown %s: %w", fifo, err)
 	}
 	fifoFd, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -342,6 +348,22 @@ func sendRaw(sock *os.File, s string) error {
 			return nil
 		}
 	}
+}
+
+// rootIDs are the host uid and gid of the container's root.
+func rootIDs(cfg *configs.Config) (int, int) {
+	uid, gid := 0, 0
+	for _, m := range cfg.UIDMappings {
+		if m.ContainerID == 0 {
+			uid = int(m.HostID)
+		}
+	}
+	for _, m := range cfg.GIDMappings {
+		if m.ContainerID == 0 {
+			gid = int(m.HostID)
+		}
+	}
+	return uid, gid
 }
 
 // writeIDMaps writes the user namespace's maps of the nsenter stage's pid.
