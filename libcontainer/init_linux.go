@@ -96,10 +96,12 @@ func runInit(env *initEnv) error {
 	if err != nil {
 		return step("read config", err)
 	}
-	var cfg configs.Config
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return step("read config", err)
+	var data initData
+	if err := json.Unmarshal(raw, &data); err != nil || data.Config == nil {
+		return step("read config", fmt.Errorf("malformed config from parent: %v", err))
 	}
+	hostPid = data.HostPid
+	cfg := *data.Config
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
 		return step("setsid", err)
 	}
@@ -124,9 +126,9 @@ func runInit(env *initEnv) error {
 		}
 	}
 	if cfg.Hooks != nil && len(cfg.Hooks.CreateContainer) > 0 {
-		st := &specs.State{Version: cfg.Version, ID: os.Getenv("_BERTH_ID"), Status: specs.StateCreating, Pid: os.Getpid(), Annotations: cfg.Annotations}
+		st := hookState(&cfg, specs.StateCreating)
 		if err := runHooks("createContainer", cfg.Hooks.CreateContainer, st); err != nil {
-			return step("createContainer hooks", err)
+			return step("hooks", err)
 		}
 	}
 	if _, ok := cfg.NamespacePath("mount"); ok {
@@ -135,6 +137,22 @@ func runInit(env *initEnv) error {
 		}
 	}
 	return finishInit(env, &cfg)
+}
+
+var hostPid int
+
+// hookState is the state the hooks that init runs itself get. The pid is
+// the host's (the parent's view), which init in a new pid namespace cannot
+// see: the parent sends it with the config.
+func hookState(cfg *configs.Config, status specs.ContainerState) *specs.State {
+	return &specs.State{
+		Version:     cfg.Version,
+		ID:          os.Getenv(envID),
+		Status:      status,
+		Pid:         hostPid,
+		Bundle:      os.Getenv(envBundle),
+		Annotations: cfg.Annotations,
+	}
 }
 
 func hasCreateHooks(cfg *configs.Config) bool {
@@ -216,7 +234,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	unix.Close(fifo)
 	unix.Close(env.fifoFd)
 	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
-		st := &specs.State{Version: cfg.Version, Status: specs.StateRunning, Pid: os.Getpid(), Annotations: cfg.Annotations}
+		st := hookState(cfg, specs.StateRunning)
 		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
 			return execFailed(err)
 		}

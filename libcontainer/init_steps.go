@@ -69,7 +69,10 @@ func setRlimits(rl []configs.Rlimit) error {
 func lookPath(p *configs.Process) (string, error) {
 	name := p.Args[0]
 	if strings.Contains(name, "/") {
-		return name, checkExecutable(name)
+		if err := checkExecutable(name); err != nil {
+			return "", unwrapPath(err)
+		}
+		return name, nil
 	}
 	path := ""
 	for _, e := range p.Env {
@@ -95,18 +98,28 @@ func lookPath(p *configs.Process) (string, error) {
 		}
 	}
 	if denied != nil {
-		return "", denied
+		return "", unwrapPath(denied)
 	}
-	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+	return "", fmt.Errorf("%q: executable file not found in $PATH", name)
+}
+
+// unwrapPath drops the operation of a *os.PathError: the init step already
+// says "exec".
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 func checkExecutable(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("exec %s: %w", path, err)
+		return err
 	}
 	if st.IsDir() || st.Mode()&0o111 == 0 {
-		return fmt.Errorf("exec %s: %w", path, os.ErrPermission)
+		return &os.PathError{Op: "exec", Path: path, Err: os.ErrPermission}
 	}
 	return nil
 }

@@ -48,6 +48,8 @@ const (
 	envConfigPipe = "_BERTH_CONFIGPIPE"
 	envFifoFd     = "_BERTH_FIFOFD"
 	envPreserve   = "_BERTH_PRESERVEFDS"
+	envID         = "_BERTH_ID"
+	envBundle     = "_BERTH_BUNDLE"
 )
 
 // Create makes the container: state directory, init process in its
@@ -118,6 +120,7 @@ type spawner struct {
 	c       *Container
 	cmd     *exec.Cmd
 	sock    *os.File // parent end of the sync socket
+	cfgPipe *os.File // write end of the config pipe, until sent
 	console *os.File
 	child   bool
 	pidFile bool
@@ -165,21 +168,39 @@ func (sp *spawner) start() error {
 		envConfigPipe + "=" + strconv.Itoa(base+1),
 		envFifoFd + "=" + strconv.Itoa(base+2),
 		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
+		// For the state that createContainer and startContainer hooks get.
+		envID + "=" + sp.o.ID,
+		envBundle + "=" + sp.o.Bundle,
 	}
 	if err := cmd.Start(); err != nil {
 		cfgW.Close()
 		return fmt.Errorf("start init: %w", err)
 	}
 	sp.cmd = cmd
-	// The config goes on its own pipe: it can be larger than a packet.
-	cfg, err := json.Marshal(sp.o.Config)
+	sp.cfgPipe = cfgW
+	return nil
+}
+
+// initData is what init reads from the config pipe.
+type initData struct {
+	// HostPid is init's pid as the host sees it, for hook states.
+	HostPid int             `json:"host_pid"`
+	Config  *configs.Config `json:"config"`
+}
+
+// sendConfig writes the config on its own pipe (it can be larger than a
+// packet), in the background: init reads it while we wait on the socket.
+func (sp *spawner) sendConfig(pid int) error {
+	b, err := json.Marshal(initData{HostPid: pid, Config: sp.o.Config})
+	w := sp.cfgPipe
+	sp.cfgPipe = nil
 	if err != nil {
-		cfgW.Close()
+		w.Close()
 		return err
 	}
 	go func() {
-		cfgW.Write(cfg)
-		cfgW.Close()
+		w.Write(b)
+		w.Close()
 	}()
 	return nil
 }
@@ -238,6 +259,9 @@ func (sp *spawner) drive() error {
 	}
 	sp.c.State.Pid, sp.c.State.StartTime = pid, start
 	if err := saveState(sp.c.Dir, sp.c.State); err != nil {
+		return err
+	}
+	if err := sp.sendConfig(pid); err != nil {
 		return err
 	}
 	for {
@@ -322,6 +346,9 @@ func (sp *spawner) runCreateHooks() error {
 func (sp *spawner) cleanup() {
 	if sp.sock != nil {
 		sp.sock.Close()
+	}
+	if sp.cfgPipe != nil {
+		sp.cfgPipe.Close()
 	}
 	if sp.console != nil {
 		sp.console.Close()
