@@ -33,9 +33,10 @@ func setHostname(cfg *configs.Config) error {
 
 func writeSysctls(sysctl map[string]string) error {
 	for k, v := range sysctl {
-		// Keys use dots (net.ipv4.ip_forward); a key may itself hold a
-		// slash-free name with dots only where the kernel's path has dirs.
-		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		// sysctl(8) convention: dots separate directories, and a slash
+		// stands for a dot inside a name (net.ipv4.conf.eth0/100.forwarding
+		// is interface eth0.100).
+		p := filepath.Join("/proc/sys", strings.NewReplacer(".", "/", "/", ".").Replace(k))
 		if err := os.WriteFile(p, []byte(v), 0); err != nil {
 			return fmt.Errorf("linux.sysctl %s: %w", k, err)
 		}
