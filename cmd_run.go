@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-runtime/berth/libcontainer"
 )
 
 var runCommand = &cli.Command{
@@ -56,7 +55,7 @@ var runCommand = &cli.Command{
 			restore := proxyConsole(res.Console)
 			defer restore()
 		}
-		code := waitContainer(ct, sigs)
+		code := waitProcess(ct.State.Pid, sigs)
 		if !c.Bool("keep") {
 			if err := ct.Destroy(true); err != nil {
 				logWarn(err.Error())
@@ -66,11 +65,10 @@ var runCommand = &cli.Command{
 	},
 }
 
-// waitContainer forwards signals to init until it exits, reaps whatever
-// else is reparented to us, and returns init's exit status the way a shell
-// would (128+signal for a signal).
-func waitContainer(ct *libcontainer.Container, sigs chan os.Signal) int {
-	pid := ct.State.Pid
+// waitProcess forwards signals to pid until it exits, reaps whatever else
+// is reparented to us, and returns pid's exit status the way a shell would
+// (128+signal for a signal).
+func waitProcess(pid int, sigs chan os.Signal) int {
 	done := make(chan int, 1)
 	go func() {
 		for {

@@ -61,7 +61,7 @@ func newApp() *cli.App {
 		Before: setupLog,
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
-			deleteCommand, listCommand, specCommand, psCommand, pauseCommand,
+			deleteCommand, listCommand, specCommand, psCommand, pauseCommand, execCommand,
 			resumeCommand, featuresCommand,
 		},
 		// Unknown commands and flags are usage errors, with exit status 1 as

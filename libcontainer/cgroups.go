@@ -75,7 +75,7 @@ func frozen(s *State) bool {
 // Pids lists the host pids of the container's processes.
 func (c *Container) Pids() ([]int, error) {
 	m := c.cgroupManager()
-	if m == nil || c.Status() == Stopped {
+	if m == nil {
 		return nil, nil
 	}
 	return m.Pids()
@@ -109,4 +109,12 @@ func (c *Container) Resume() error {
 		return fmt.Errorf("%s is %s, not paused", c.ID, st)
 	}
 	return c.cgroupManager().Freeze(false)
+}
+
+// joinCgroups places an exec'd process in the container's cgroups.
+func (c *Container) joinCgroups(pid int) error {
+	if m := c.cgroupManager(); m != nil {
+		return m.Apply(pid)
+	}
+	return nil
 }

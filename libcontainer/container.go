@@ -166,11 +166,16 @@ func (c *Container) Destroy(force bool) error {
 		return fmt.Errorf("%s is %s: %w", c.ID, st, ErrRunning)
 	}
 	if st != Stopped {
-		c.signalAll(unix.SIGKILL)
 		signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
 		if !waitGone(c.State.Pid, c.State.StartTime, 10*time.Second) {
 			return fmt.Errorf("%s: init %d did not die after SIGKILL", c.ID, c.State.Pid)
 		}
+	}
+	// Without a pid namespace of its own, the container's other processes
+	// outlive its init: the cgroup still holds them, and must be empty
+	// before it can be removed.
+	if pids, _ := c.Pids(); len(pids) > 0 {
+		c.signalAll(unix.SIGKILL)
 	}
 	if err := c.destroyCgroups(); err != nil {
 		return err

@@ -41,9 +41,12 @@ func readInitEnv() (*initEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	fifo, err := num(envFifoFd)
-	if err != nil {
-		return nil, err
+	// No fifo: this init is an exec into a running container.
+	fifo := -1
+	if os.Getenv(envFifoFd) != "" {
+		if fifo, err = num(envFifoFd); err != nil {
+			return nil, err
+		}
 	}
 	pres, _ := strconv.Atoi(os.Getenv(envPreserve))
 	return &initEnv{
@@ -105,6 +108,11 @@ func runInit(env *initEnv) error {
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
 		return step("setsid", err)
 	}
+	if env.fifoFd < 0 {
+		// exec: the nsenter stage joined the container's namespaces, and
+		// joining its mount namespace put us at its root.
+		return finishInit(env, &cfg)
+	}
 	if !cfg.NoNewKeyring {
 		// A fresh session keyring, so the container sees none of the host's
 		// keys.
@@ -163,14 +171,17 @@ func hasCreateHooks(cfg *configs.Config) bool {
 // by create and exec.
 func finishInit(env *initEnv, cfg *configs.Config) error {
 	p := &cfg.Process
-	if err := step("hostname", setHostname(cfg)); err != nil {
-		return err
-	}
-	if err := step("sysctl", writeSysctls(cfg.Sysctl)); err != nil {
-		return err
-	}
-	if err := step("readonly and masked paths", rootfs.ProtectPaths(cfg)); err != nil {
-		return err
+	isExec := env.fifoFd < 0
+	if !isExec {
+		if err := step("hostname", setHostname(cfg)); err != nil {
+			return err
+		}
+		if err := step("sysctl", writeSysctls(cfg.Sysctl)); err != nil {
+			return err
+		}
+		if err := step("readonly and masked paths", rootfs.ProtectPaths(cfg)); err != nil {
+			return err
+		}
 	}
 	if p.Terminal {
 		if err := step("console", setupConsole(env.sock, p)); err != nil {
@@ -222,6 +233,12 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		return err
 	}
 	env.sock.Close()
+	if isExec {
+		if err := applySeccomp(p); err != nil {
+			return execFailed(err)
+		}
+		return execFailed(syscall.Exec(path, p.Args, p.Env))
+	}
 	// Block until `start` opens the other end of the fifo. The fd is an
 	// O_PATH one: reopen it through /proc for writing.
 	fifo, err := unix.Open("/proc/self/fd/"+strconv.Itoa(env.fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)

@@ -116,33 +116,31 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 
 // spawner holds what one Create has made, so that cleanup can undo it.
 type spawner struct {
-	o       CreateOpts
-	c       *Container
-	cmd     *exec.Cmd
-	sock    *os.File // parent end of the sync socket
-	cfgPipe *os.File // write end of the config pipe, until sent
-	console *os.File
-	child   bool
-	pidFile bool
+	o CreateOpts
+	c *Container
+	// exec: join a running container instead of making one; no state
+	// directory, no fifo, the container's cgroups as they are.
+	exec      bool
+	cmd       *exec.Cmd
+	sock      *os.File // parent end of the sync socket
+	cfgPipe   *os.File // write end of the config pipe, until sent
+	console   *os.File
+	child     bool
+	pid       int // init's host pid, once known
+	startTime uint64
+	pidFile   bool
 }
 
 func (sp *spawner) start() error {
-	fifo := filepath.Join(sp.c.Dir, fifoName)
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		return fmt.Errorf("mkfifo %s: %w", fifo, err)
+	var fifoFd *os.File
+	if !sp.exec {
+		f, err := sp.makeFifo()
+		if err != nil {
+			return err
+		}
+		fifoFd = f
+		defer fifoFd.Close()
 	}
-	// init opens it as the container's root, which in a user namespace is
-	// another host uid: give the fifo to that uid.
-	uid, gid := rootIDs(sp.o.Config)
-	if err := os.Chown(fifo, uid, gid); err != nil {
-		return fmt.Errorf("chown %s: %w", fifo, err)
-	}
-	fifoFd, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", fifo, err)
-	}
-	defer fifoFd.Close()
-
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("socketpair: %w", err)
@@ -162,15 +160,18 @@ func (sp *spawner) start() error {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
 	}
 	base := 3 + sp.o.PreserveFDs
-	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR, fifoFd)
+	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR)
 	cmd.Env = []string{
 		envInitPipe + "=" + strconv.Itoa(base),
 		envConfigPipe + "=" + strconv.Itoa(base+1),
-		envFifoFd + "=" + strconv.Itoa(base+2),
 		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
 		// For the state that createContainer and startContainer hooks get.
 		envID + "=" + sp.o.ID,
 		envBundle + "=" + sp.o.Bundle,
+	}
+	if fifoFd != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
+		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(base+2))
 	}
 	if err := cmd.Start(); err != nil {
 		cfgW.Close()
@@ -179,6 +180,26 @@ func (sp *spawner) start() error {
 	sp.cmd = cmd
 	sp.cfgPipe = cfgW
 	return nil
+}
+
+// makeFifo makes exec.fifo, on which init waits for start, and returns an
+// O_PATH fd of it for init.
+func (sp *spawner) makeFifo() (*os.File, error) {
+	fifo := filepath.Join(sp.c.Dir, fifoName)
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		return nil, fmt.Errorf("mkfifo %s: %w", fifo, err)
+	}
+	// init opens it as the container's root, which in a user namespace is
+	// another host uid: give the fifo to that uid.
+	uid, gid := rootIDs(sp.o.Config)
+	if err := os.Chown(fifo, uid, gid); err != nil {
+		return nil, fmt.Errorf("chown %s: %w", fifo, err)
+	}
+	f, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", fifo, err)
+	}
+	return f, nil
 }
 
 // initData is what init reads from the config pipe.
@@ -236,7 +257,12 @@ func (sp *spawner) drive() error {
 	if err := writeIDMaps(m.Pid, cfg); err != nil {
 		return err
 	}
-	if err := sp.c.applyCgroups(m.Pid); err != nil {
+	if sp.exec {
+		err = sp.c.joinCgroups(m.Pid)
+	} else {
+		err = sp.c.applyCgroups(m.Pid)
+	}
+	if err != nil {
 		return err
 	}
 	if err := sendRaw(sp.sock, "ack"); err != nil {
@@ -257,9 +283,12 @@ func (sp *spawner) drive() error {
 	if err != nil {
 		return sp.initFailed(errInitExited)
 	}
-	sp.c.State.Pid, sp.c.State.StartTime = pid, start
-	if err := saveState(sp.c.Dir, sp.c.State); err != nil {
-		return err
+	sp.pid, sp.startTime = pid, start
+	if !sp.exec {
+		sp.c.State.Pid, sp.c.State.StartTime = pid, start
+		if err := saveState(sp.c.Dir, sp.c.State); err != nil {
+			return err
+		}
 	}
 	if err := sp.sendConfig(pid); err != nil {
 		return err
@@ -357,9 +386,12 @@ func (sp *spawner) cleanup() {
 		sp.cmd.Process.Kill()
 		sp.cmd.Wait()
 	}
-	if s := sp.c.State; s.Pid > 0 {
-		signalPid(s.Pid, s.StartTime, unix.SIGKILL)
-		waitGone(s.Pid, s.StartTime, 5*time.Second)
+	if sp.pid > 0 {
+		signalPid(sp.pid, sp.startTime, unix.SIGKILL)
+		waitGone(sp.pid, sp.startTime, 5*time.Second)
+	}
+	if sp.exec {
+		return
 	}
 	sp.c.destroyCgroups()
 	os.RemoveAll(sp.c.Dir)

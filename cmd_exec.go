@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/specconv"
+)
+
+var execCommand = &cli.Command{
+	Name:      "exec",
+	Usage:     "run another process in a running container",
+	ArgsUsage: "ID [COMMAND [ARG...]]",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "process.json (runtime-spec process) to run"},
+		&cli.StringFlag{Name: "console-socket", Usage: "unix socket that receives the pty master"},
+		&cli.StringFlag{Name: "pid-file", Usage: "file to write the process's host pid to"},
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "do not wait for the process"},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the process a pty"},
+		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable (K=V)"},
+		&cli.StringFlag{Name: "cwd", Usage: "working directory in the container"},
+		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "uid[:gid]"},
+		&cli.StringSliceFlag{Name: "additional-gids", Aliases: []string{"g"}, Usage: "an additional gid"},
+		&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability"},
+		&cli.BoolFlag{Name: "no-new-privs", Usage: "set no_new_privs"},
+		&cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile"},
+		&cli.StringFlag{Name: "process-label", Usage: "SELinux label"},
+		&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3 .. 3+N-1 to the process"},
+		&cli.StringFlag{Name: "cgroup", Usage: "accepted for runc compatibility: a sub-cgroup is not supported yet"},
+		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
+	},
+	Action: func(c *cli.Context) error {
+		ct, err := loadContainer(c)
+		if err != nil {
+			return err
+		}
+		if c.String("cgroup") != "" {
+			return fmt.Errorf("--cgroup: sub-cgroups for exec are not supported yet")
+		}
+		p, err := execProcess(c, ct)
+		if err != nil {
+			return err
+		}
+		detach := c.Bool("detach")
+		if p.Terminal && c.String("console-socket") == "" && detach {
+			return fmt.Errorf("a terminal with --detach needs --console-socket")
+		}
+		var sigs chan os.Signal
+		if !detach {
+			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+				return err
+			}
+			sigs = make(chan os.Signal, 64)
+			signal.Notify(sigs)
+		}
+		res, err := ct.Exec(libcontainer.ExecOpts{
+			Process:       p,
+			PreserveFDs:   c.Int("preserve-fds"),
+			ConsoleSocket: c.String("console-socket"),
+			PidFile:       c.String("pid-file"),
+			IgnorePaused:  c.Bool("ignore-paused"),
+		})
+		if err != nil {
+			return err
+		}
+		if detach {
+			if res.Console != nil {
+				res.Console.Close()
+			}
+			return nil
+		}
+		if res.Console != nil {
+			restore := proxyConsole(res.Console)
+			defer restore()
+		}
+		return &exitStatus{code: waitProcess(res.Pid, sigs)}
+	},
+}
+
+// execProcess builds the process to run: from --process, or from the
+// container's own process with the flags' changes (as runc does).
+func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, error) {
+	if path := c.String("process"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--process: %w", err)
+		}
+		var sp specs.Process
+		if err := json.Unmarshal(b, &sp); err != nil {
+			return nil, fmt.Errorf("--process %s: %w", path, describeJSONError(err))
+		}
+		p, err := specconv.ConvertProcess(&sp, ct.State.Config)
+		if err != nil {
+			return nil, fmt.Errorf("--process %s: %w", path, err)
+		}
+		return p, nil
+	}
+	if c.NArg() < 2 {
+		return nil, fmt.Errorf("exec: no command given (or use --process)")
+	}
+	p := ct.State.Config.Process
+	p.Args = c.Args().Tail()
+	p.Terminal = c.Bool("tty")
+	p.Env = append(append([]string{}, p.Env...), c.StringSlice("env")...)
+	if cwd := c.String("cwd"); cwd != "" {
+		p.Cwd = cwd
+	}
+	if u := c.String("user"); u != "" {
+		uid, gid, err := parseUser(u)
+		if err != nil {
+			return nil, err
+		}
+		p.UID, p.GID = uid, gid
+		p.AdditionalGids = nil
+	}
+	for _, g := range c.StringSlice("additional-gids") {
+		n, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("--additional-gids %q: not a number", g)
+		}
+		p.AdditionalGids = append(p.AdditionalGids, uint32(n))
+	}
+	if caps := c.StringSlice("cap"); len(caps) > 0 {
+		pc := specs.LinuxCapabilities{}
+		if p.Capabilities != nil {
+			pc = *p.Capabilities
+		}
+		for _, cp := range caps {
+			cp = strings.ToUpper(cp)
+			if !strings.HasPrefix(cp, "CAP_") {
+				cp = "CAP_" + cp
+			}
+			pc.Bounding = append(pc.Bounding, cp)
+			pc.Effective = append(pc.Effective, cp)
+			pc.Permitted = append(pc.Permitted, cp)
+			pc.Inheritable = append(pc.Inheritable, cp)
+			pc.Ambient = append(pc.Ambient, cp)
+		}
+		p.Capabilities = &pc
+	}
+	if c.Bool("no-new-privs") {
+		p.NoNewPrivileges = true
+	}
+	if a := c.String("apparmor"); a != "" {
+		p.ApparmorProfile = a
+	}
+	if l := c.String("process-label"); l != "" {
+		p.SelinuxLabel = l
+	}
+	return &p, nil
+}
+
+// parseUser parses uid[:gid] (numbers, as runc takes them).
+func parseUser(s string) (uint32, uint32, error) {
+	us, gs, _ := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(us, 10, 32)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--user %q: uid must be a number", s)
+	}
+	gid := uint64(0)
+	if gs != "" {
+		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil {
+			return 0, 0, fmt.Errorf("--user %q: gid must be a number", s)
+		}
+	}
+	return uint32(uid), uint32(gid), nil
+}

@@ -1,0 +1,77 @@
+package libcontainer
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// ExecOpts are the inputs of Exec.
+type ExecOpts struct {
+	Process       *configs.Process
+	PreserveFDs   int
+	ConsoleSocket string
+	PidFile       string
+	IgnorePaused  bool
+}
+
+// ExecResult is what Exec hands back.
+type ExecResult struct {
+	Pid int
+	// Console is the pty master when the caller must proxy it itself.
+	Console *os.File
+	// Child: the process is berth's own child (see CreateResult.Child).
+	Child bool
+}
+
+// nsFiles names each namespace type's file under /proc/<pid>/ns.
+var nsFiles = map[string]string{
+	"pid": "pid", "network": "net", "mount": "mnt", "ipc": "ipc",
+	"uts": "uts", "user": "user", "cgroup": "cgroup", "time": "time",
+}
+
+// Exec starts another process in a running container: it joins every
+// namespace of the container's init (the user namespace first, in the
+// nsenter stage), its cgroups, and applies the process's own settings.
+func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !o.IgnorePaused {
+			return nil, fmt.Errorf("%s is paused: resume it first, or use --ignore-paused", c.ID)
+		}
+	default:
+		return nil, fmt.Errorf("%s is %s: %w", c.ID, st, ErrNotRunning)
+	}
+	cfg := *c.State.Config
+	cfg.Process = *o.Process
+	cfg.Hooks = nil
+	cfg.UIDMappings, cfg.GIDMappings, cfg.TimeOffsets = nil, nil, nil
+	cfg.Namespaces = nil
+	for _, ns := range c.State.Config.Namespaces {
+		path := fmt.Sprintf("/proc/%d/ns/%s", c.State.Pid, nsFiles[ns.Type])
+		cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: ns.Type, Flag: ns.Flag, Path: path})
+	}
+	sp := &spawner{c: c, exec: true, o: CreateOpts{
+		ID:            c.ID,
+		Bundle:        c.State.Bundle,
+		Config:        &cfg,
+		PreserveFDs:   o.PreserveFDs,
+		ConsoleSocket: o.ConsoleSocket,
+	}}
+	err := sp.start()
+	if err == nil {
+		err = sp.drive()
+	}
+	if err == nil && o.PidFile != "" {
+		if err = WritePidFile(o.PidFile, sp.pid); err != nil {
+			err = fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	if err != nil {
+		sp.cleanup()
+		return nil, err
+	}
+	return &ExecResult{Pid: sp.pid, Console: sp.console, Child: sp.child}, nil
+}
