@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
-
 )
 
 var runCommand = &cli.Command{
