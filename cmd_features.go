@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth-runtime/berth/capabilities"
 	"github.com/berth-runtime/berth/libcontainer"
+	"github.com/berth-runtime/berth/seccomp"
 	"github.com/berth-runtime/berth/specconv"
 )
 
@@ -19,6 +20,7 @@ var featuresCommand = &cli.Command{
 	Usage: "print what this berth supports, as runtime-spec features.md JSON",
 	Action: func(c *cli.Context) error {
 		yes, no := true, false
+		sec := seccomp.Enabled()
 		f := features.Features{
 			OCIVersionMin: "1.0.0",
 			OCIVersionMax: specs.Version,
@@ -28,14 +30,24 @@ var featuresCommand = &cli.Command{
 				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 				Capabilities: capabilities.Known(),
 				Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no},
-				Seccomp:      &features.Seccomp{Enabled: &no},
-				Apparmor:     &features.Apparmor{Enabled: &no},
-				Selinux:      &features.Selinux{Enabled: &no},
+				Seccomp: &features.Seccomp{
+					Enabled:        &sec,
+					Actions:        seccomp.Actions(),
+					Operators:      seccomp.Operators(),
+					Archs:          seccomp.Archs(),
+					KnownFlags:     seccomp.KnownFlags(),
+					SupportedFlags: seccomp.SupportedFlags(),
+				},
+				Apparmor: &features.Apparmor{Enabled: &no},
+				Selinux:  &features.Selinux{Enabled: &no},
 				MountExtensions: &features.MountExtensions{
 					IDMap: &features.IDMap{Enabled: &no},
 				},
 			},
-			Annotations: map[string]string{"io.github.berth.version": version},
+			Annotations: map[string]string{
+				"io.github.berth.version":              version,
+				"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
+			},
 		}
 		return printJSON(f)
 	},

@@ -98,8 +98,10 @@ func (c *Caps) ApplyBounding() error {
 }
 
 // ApplyRest sets effective, permitted and inheritable, then ambient (which
-// needs its capabilities already permitted and inheritable).
-func (c *Caps) ApplyRest() error {
+// needs its capabilities already permitted and inheritable). With
+// keepAdmin, CAP_SYS_ADMIN stays effective and permitted on top, for a
+// seccomp load without no_new_privs; a second call without it drops it.
+func (c *Caps) ApplyRest(keepAdmin bool) error {
 	p, err := capability.NewPid2(0)
 	if err != nil {
 		return err
@@ -110,6 +112,9 @@ func (c *Caps) ApplyRest() error {
 	p.Clear(capability.CAPS | capability.AMBIENT)
 	for _, t := range []capability.CapType{capability.EFFECTIVE, capability.PERMITTED, capability.INHERITABLE, capability.AMBIENT} {
 		p.Set(t, c.sets[t]...)
+	}
+	if keepAdmin {
+		p.Set(capability.EFFECTIVE|capability.PERMITTED, capability.CAP_SYS_ADMIN)
 	}
 	if err := p.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("apply capabilities: %w", err)

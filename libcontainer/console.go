@@ -86,13 +86,3 @@ func SendConsole(path string, master *os.File) error {
 	}
 	return nil
 }
-
-// applySeccomp loads linux.seccomp. The filter is issue of its own work
-// (package seccomp); until it lands, a profile is refused rather than
-// silently ignored.
-func applySeccomp(p *configs.Process) error {
-	if p.Seccomp != nil {
-		return fmt.Errorf("linux.seccomp: not supported by this build of berth")
-	}
-	return nil
-}

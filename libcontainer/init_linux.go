@@ -15,6 +15,7 @@ import (
 	"github.com/berth-runtime/berth/capabilities"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/rootfs"
+	"github.com/berth-runtime/berth/seccomp"
 )
 
 // initEnv is what the parent handed init through the environment.
@@ -198,6 +199,15 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err != nil {
 		return step("exec", err)
 	}
+	// Compiled now, so a profile the kernel or libseccomp cannot express is
+	// an error of create; loaded as late as possible (see loadSeccomp).
+	filter, err := seccomp.Compile(p.Seccomp)
+	if err != nil {
+		return step("seccomp", err)
+	}
+	// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: keep it
+	// in the effective set until the filter is in, then drop it.
+	keepAdmin := filter != nil && !p.NoNewPrivileges
 	var caps *capabilities.Caps
 	if p.Capabilities != nil {
 		if caps, err = capabilities.New(p.Capabilities); err != nil {
@@ -214,7 +224,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		return err
 	}
 	if caps != nil {
-		if err := step("capabilities", caps.ApplyRest()); err != nil {
+		if err := step("capabilities", caps.ApplyRest(keepAdmin)); err != nil {
 			return err
 		}
 	}
@@ -229,12 +239,20 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := step("close fds", closeExtraFds(3+env.preserve)); err != nil {
 		return err
 	}
+	if filter.HasNotify() {
+		// The listener must reach the agent through the parent, which is
+		// gone after ready: load now, while the sync socket is open.
+		if err := step("seccomp", loadSeccomp(filter, caps, keepAdmin, env.sock)); err != nil {
+			return err
+		}
+		filter = nil
+	}
 	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
 		return err
 	}
 	env.sock.Close()
 	if isExec {
-		if err := applySeccomp(p); err != nil {
+		if err := loadSeccomp(filter, caps, keepAdmin, nil); err != nil {
 			return execFailed(err)
 		}
 		return execFailed(syscall.Exec(path, p.Args, p.Env))
@@ -256,7 +274,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 			return execFailed(err)
 		}
 	}
-	if err := applySeccomp(p); err != nil {
+	// The filter goes in last: nothing it forbids (chdir, mount, getcwd)
+	// can break the set-up any more; execve must be allowed by any profile.
+	if err := loadSeccomp(filter, caps, keepAdmin, nil); err != nil {
 		return execFailed(err)
 	}
 	return execFailed(syscall.Exec(path, p.Args, p.Env))

@@ -310,6 +310,16 @@ func (sp *spawner) drive() error {
 			if err := sp.handleConsole(fd, m.Msg); err != nil {
 				return err
 			}
+		case msgSeccomp:
+			if fd < 0 {
+				return fmt.Errorf("sync: seccomp message without a listener fd")
+			}
+			if err := sp.sendSeccompListener(fd); err != nil {
+				return err
+			}
+			if err := sendMsg(sp.sock, syncMsg{Type: msgSeccompDone}, -1); err != nil {
+				return sp.initFailed(err)
+			}
 		case msgReady:
 			sp.sock.Close()
 			return nil

@@ -23,18 +23,23 @@ import (
 //	hooks-done                   ->
 //	                                createContainer hooks, pivot_root, the rest
 //	                             <- console + fd   (only with process.terminal)
+//	                             <- seccomp + fd   (only with SCMP_ACT_NOTIFY)
+//	send it to listenerPath
+//	seccomp-done                 ->
 //	                             <- ready
 //	save state "created", exit      wait on exec.fifo, then execve
 //
 // Either side may send error instead; the parent reports it once and cleans up.
 const (
-	msgNsenter   = "nsenter"
-	msgPid       = "pid"
-	msgError     = "error"
-	msgHooks     = "hooks"
-	msgHooksDone = "hooks-done"
-	msgConsole   = "console"
-	msgReady     = "ready"
+	msgNsenter     = "nsenter"
+	msgPid         = "pid"
+	msgError       = "error"
+	msgHooks       = "hooks"
+	msgHooksDone   = "hooks-done"
+	msgConsole     = "console"
+	msgReady       = "ready"
+	msgSeccomp     = "seccomp"
+	msgSeccompDone = "seccomp-done"
 )
 
 type syncMsg struct {

@@ -1,0 +1,12 @@
+// Package seccomp compiles linux.seccomp of config.json (runtime-spec
+// config-linux.md "Seccomp") into a libseccomp filter and loads it.
+//
+// The container's init compiles the profile before it reports ready, so a
+// profile that libseccomp or the kernel cannot express fails `create` with
+// an error naming the config.json field; it loads the filter last, just
+// before execve, so that the filter never forbids init's own work.
+//
+// The real implementation needs cgo and libseccomp; built with the
+// noseccomp tag (or without cgo) the package is a stub that refuses any
+// profile.
+package seccomp
