@@ -135,7 +135,7 @@ func runInit(env *initEnv) error {
 		}
 	}
 	if cfg.Hooks != nil && len(cfg.Hooks.CreateContainer) > 0 {
-		st := hookState(&cfg, specs.StateCreating)
+		st := hookState(&cfg, specs.StateCreated)
 		if err := runHooks("createContainer", cfg.Hooks.CreateContainer, st); err != nil {
 			return step("hooks", err)
 		}
@@ -263,16 +263,23 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err != nil {
 		return execFailed(fmt.Errorf("open exec fifo: %w", err))
 	}
-	if _, err := unix.Write(fifo, []byte("0")); err != nil {
+	unix.Close(env.fifoFd)
+	// runtime.md step 7: startContainer hooks run before the process, and
+	// their failure is an error of start. `start` reads the fifo to its
+	// end: "0" is success, anything else the error.
+	reply := "0"
+	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
+		st := hookState(cfg, specs.StateCreated)
+		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
+			reply = err.Error()
+		}
+	}
+	if _, err := unix.Write(fifo, []byte(reply)); err != nil {
 		return execFailed(fmt.Errorf("write exec fifo: %w", err))
 	}
 	unix.Close(fifo)
-	unix.Close(env.fifoFd)
-	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
-		st := hookState(cfg, specs.StateRunning)
-		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
-			return execFailed(err)
-		}
+	if reply != "0" {
+		os.Exit(1)
 	}
 	// The filter goes in last: nothing it forbids (chdir, mount, getcwd)
 	// can break the set-up any more; execve must be allowed by any profile.

@@ -371,8 +371,10 @@ func (sp *spawner) runCreateHooks() error {
 	if h == nil {
 		return nil
 	}
+	// runtime.md "Lifecycle": these hooks are steps 3 to 5, after the
+	// environment was created (step 2), so the state says "created".
 	st := sp.c.SpecState()
-	st.Status = specs.StateCreating
+	st.Status = specs.StateCreated
 	st.Pid = sp.c.State.Pid
 	if err := runHooks("prestart", h.Prestart, st); err != nil {
 		return err

@@ -73,10 +73,13 @@ func (c *Container) openFifo(path string) error {
 			if err != nil {
 				return fmt.Errorf("read %s: %w", path, err)
 			}
-			if len(b) == 0 {
+			switch string(b) {
+			case "0":
+				return nil
+			case "":
 				return fmt.Errorf("%s: container init exited before start", c.ID)
 			}
-			return nil
+			return fmt.Errorf("%s: %s", c.ID, b)
 		case <-time.After(10 * time.Millisecond):
 			if !proc.Alive(c.State.Pid, c.State.StartTime) {
 				return fmt.Errorf("%s: container init exited before start", c.ID)

@@ -14,24 +14,27 @@ import (
 // it and populates /dev. It runs in the new mount namespace, before
 // pivot_root, while host paths (bind sources) still resolve.
 func Prepare(cfg *configs.Config) error {
+	// Default: host mounts propagate in, nothing propagates out. An
+	// unbindable / would make the rootfs impossible to bind: it is applied
+	// after pivot_root instead (Enter), as is every asked-for propagation.
 	prop := cfg.RootPropagation
-	if prop == 0 {
-		// Default: host mounts propagate in, nothing propagates out.
+	if prop == 0 || prop&unix.MS_UNBINDABLE != 0 {
 		prop = unix.MS_SLAVE | unix.MS_REC
 	}
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
 		return wrap("set propagation of", "/", err)
 	}
-	// pivot_root needs the new root to be a mount point.
-	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return wrap("bind mount rootfs", cfg.Rootfs, err)
-	}
 	if prop&unix.MS_SHARED != 0 {
-		// pivot_root refuses a shared parent mount; the rootfs itself
-		// keeps the shared propagation asked for.
+		// pivot_root refuses a shared parent of the new root, and the
+		// rootfs bind must not join the host's peer group: make the
+		// parent private before binding.
 		if err := makeParentPrivate(cfg.Rootfs); err != nil {
 			return err
 		}
+	}
+	// pivot_root needs the new root to be a mount point.
+	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return wrap("bind mount rootfs", cfg.Rootfs, err)
 	}
 	rootfd, err := unix.Open(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -26,6 +26,13 @@ func Enter(cfg *configs.Config) error {
 	if err := unix.Chdir("/"); err != nil {
 		return wrap("chdir", "/", err)
 	}
+	// linux.rootfsPropagation is about the container's own /, which only
+	// exists now.
+	if cfg.RootPropagation != 0 {
+		if err := unix.Mount("", "/", "", cfg.RootPropagation, ""); err != nil {
+			return wrap("set propagation of", "/", err)
+		}
+	}
 	if cfg.Readonly {
 		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
 		if inUserNS(cfg) {
