@@ -88,6 +88,7 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 		NoNewKeyring:  c.Bool("no-new-keyring"),
 		SystemdCgroup: c.Bool("systemd-cgroup"),
 		Rootless:      os.Geteuid() != 0,
+		Warn:          logWarn,
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", path, err)

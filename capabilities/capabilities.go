@@ -53,7 +53,9 @@ func resolve(field string, names []string) ([]capability.Cap, error) {
 
 // Caps is a resolved process.capabilities.
 type Caps struct {
-	sets map[capability.CapType][]capability.Cap
+	sets    map[capability.CapType][]capability.Cap
+	kept    []capability.Cap
+	applied capability.Capabilities
 }
 
 // New resolves the names of each set.
@@ -98,10 +100,11 @@ func (c *Caps) ApplyBounding() error {
 }
 
 // ApplyRest sets effective, permitted and inheritable, then ambient (which
-// needs its capabilities already permitted and inheritable). With
-// keepAdmin, CAP_SYS_ADMIN stays effective and permitted on top, for a
-// seccomp load without no_new_privs; a second call without it drops it.
-func (c *Caps) ApplyRest(keepAdmin bool) error {
+// needs its capabilities already permitted and inheritable). The names in
+// keep stay effective and permitted on top, for work that must come after
+// (a seccomp load without no_new_privs needs CAP_SYS_ADMIN, raising a
+// limit CAP_SYS_RESOURCE); DropKept removes them.
+func (c *Caps) ApplyRest(keep ...string) error {
 	p, err := capability.NewPid2(0)
 	if err != nil {
 		return err
@@ -109,12 +112,23 @@ func (c *Caps) ApplyRest(keepAdmin bool) error {
 	if err := p.Load(); err != nil {
 		return err
 	}
+	// Only what the process has now can be kept (the host may lack it).
+	var have []capability.Cap
+	for _, n := range keep {
+		if cp, ok := byName[n]; ok && p.Get(capability.PERMITTED, cp) {
+			have = append(have, cp)
+		}
+	}
 	p.Clear(capability.CAPS | capability.AMBIENT)
 	for _, t := range []capability.CapType{capability.EFFECTIVE, capability.PERMITTED, capability.INHERITABLE, capability.AMBIENT} {
 		p.Set(t, c.sets[t]...)
 	}
-	if keepAdmin {
-		p.Set(capability.EFFECTIVE|capability.PERMITTED, capability.CAP_SYS_ADMIN)
+	c.kept = c.kept[:0]
+	for _, cp := range have {
+		if !p.Get(capability.PERMITTED, cp) {
+			p.Set(capability.EFFECTIVE|capability.PERMITTED, cp)
+			c.kept = append(c.kept, cp)
+		}
 	}
 	if err := p.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("apply capabilities: %w", err)
@@ -122,5 +136,21 @@ func (c *Caps) ApplyRest(keepAdmin bool) error {
 	if err := p.Apply(capability.AMBIENT); err != nil {
 		return fmt.Errorf("apply ambient capabilities: %w", err)
 	}
+	c.applied = p
+	return nil
+}
+
+// DropKept removes what ApplyRest kept beyond the configured sets. It reads
+// nothing and allocates nothing: it runs at the very end, under the
+// container's own limits.
+func (c *Caps) DropKept() error {
+	if len(c.kept) == 0 || c.applied == nil {
+		return nil
+	}
+	c.applied.Unset(capability.EFFECTIVE|capability.PERMITTED, c.kept...)
+	if err := c.applied.Apply(capability.CAPS); err != nil {
+		return fmt.Errorf("drop capabilities kept for set-up: %w", err)
+	}
+	c.kept = nil
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/internal/proc"
+	"github.com/berth-runtime/berth/libcontainer/rootfs"
 )
 
 // Container is one container's state directory and what it holds.
@@ -180,6 +181,9 @@ func (c *Container) Destroy(force bool) error {
 	if err := c.destroyCgroups(); err != nil {
 		return err
 	}
+	if err := c.unmountShared(); err != nil {
+		return err
+	}
 	var hookErr error
 	if h := c.State.Config.Hooks; h != nil && c.State.Status != Creating {
 		// runtime-spec: a failing poststop hook is logged, the rest still run
@@ -199,6 +203,19 @@ func (c *Container) Destroy(force bool) error {
 		return &Warning{Err: hookErr}
 	}
 	return nil
+}
+
+// unmountShared removes the mounts of a container that had no mount
+// namespace of its own: they were made in the host's.
+func (c *Container) unmountShared() error {
+	cfg := c.State.Config
+	if cfg == nil {
+		return nil
+	}
+	if _, ok := cfg.NamespacePath("mount"); ok {
+		return nil
+	}
+	return rootfs.UnmountUnder(cfg.Rootfs)
 }
 
 // Warning is an error after which the command still succeeded: the caller

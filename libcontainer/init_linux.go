@@ -121,10 +121,8 @@ func runInit(env *initEnv) error {
 			return step("join session keyring", err)
 		}
 	}
-	if _, ok := cfg.NamespacePath("mount"); ok {
-		if err := step("prepare rootfs", rootfs.Prepare(&cfg)); err != nil {
-			return err
-		}
+	if err := step("prepare rootfs", rootfs.Prepare(&cfg)); err != nil {
+		return err
 	}
 	if hasCreateHooks(&cfg) {
 		if err := sendMsg(env.sock, syncMsg{Type: msgHooks}, -1); err != nil {
@@ -140,10 +138,8 @@ func runInit(env *initEnv) error {
 			return step("hooks", err)
 		}
 	}
-	if _, ok := cfg.NamespacePath("mount"); ok {
-		if err := step("enter rootfs", rootfs.Enter(&cfg)); err != nil {
-			return err
-		}
+	if err := step("enter rootfs", rootfs.Enter(&cfg)); err != nil {
+		return err
 	}
 	return finishInit(env, &cfg)
 }
@@ -192,9 +188,6 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := step("oom_score_adj", writeOOMScoreAdj(cfg.OOMScoreAdj)); err != nil {
 		return err
 	}
-	if err := step("rlimits", setRlimits(p.Rlimits)); err != nil {
-		return err
-	}
 	path, err := lookPath(p)
 	if err != nil {
 		return step("exec", err)
@@ -205,9 +198,16 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err != nil {
 		return step("seccomp", err)
 	}
-	// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: keep it
-	// in the effective set until the filter is in, then drop it.
-	keepAdmin := filter != nil && !p.NoNewPrivileges
+	// Capabilities that the last steps need beyond the configured ones:
+	// loading a filter without no_new_privs needs CAP_SYS_ADMIN, raising a
+	// limit CAP_SYS_RESOURCE. They are dropped right before execve.
+	var keep []string
+	if filter != nil && !p.NoNewPrivileges {
+		keep = append(keep, "CAP_SYS_ADMIN")
+	}
+	if len(p.Rlimits) > 0 {
+		keep = append(keep, "CAP_SYS_RESOURCE")
+	}
 	var caps *capabilities.Caps
 	if p.Capabilities != nil {
 		if caps, err = capabilities.New(p.Capabilities); err != nil {
@@ -224,7 +224,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		return err
 	}
 	if caps != nil {
-		if err := step("capabilities", caps.ApplyRest(keepAdmin)); err != nil {
+		if err := step("capabilities", caps.ApplyRest(keep...)); err != nil {
 			return err
 		}
 	}
@@ -242,7 +242,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if filter.HasNotify() {
 		// The listener must reach the agent through the parent, which is
 		// gone after ready: load now, while the sync socket is open.
-		if err := step("seccomp", loadSeccomp(filter, caps, keepAdmin, env.sock)); err != nil {
+		if err := step("seccomp", loadSeccomp(filter, env.sock)); err != nil {
 			return err
 		}
 		filter = nil
@@ -252,10 +252,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	}
 	env.sock.Close()
 	if isExec {
-		if err := loadSeccomp(filter, caps, keepAdmin, nil); err != nil {
-			return execFailed(err)
-		}
-		return execFailed(syscall.Exec(path, p.Args, p.Env))
+		return execFailed(lastSteps(filter, caps, p, path))
 	}
 	// Block until `start` opens the other end of the fifo. The fd is an
 	// O_PATH one: reopen it through /proc for writing.
@@ -274,25 +271,52 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 			reply = err.Error()
 		}
 	}
+	if reply != "0" {
+		unix.Write(fifo, []byte(reply))
+		os.Exit(1)
+	}
 	if _, err := unix.Write(fifo, []byte(reply)); err != nil {
 		return execFailed(fmt.Errorf("write exec fifo: %w", err))
 	}
-	unix.Close(fifo)
-	if reply != "0" {
-		os.Exit(1)
-	}
-	// The filter goes in last: nothing it forbids (chdir, mount, getcwd)
-	// can break the set-up any more; execve must be allowed by any profile.
-	if err := loadSeccomp(filter, caps, keepAdmin, nil); err != nil {
-		return execFailed(err)
-	}
-	return execFailed(syscall.Exec(path, p.Args, p.Env))
+	// The fifo stays open, close-on-exec: `start` sees its end when execve
+	// has succeeded (so poststart hooks run after the process is executed),
+	// and an error after this point is written to it instead.
+	startFifo = fifo
+	return execFailed(lastSteps(filter, caps, p, path))
 }
 
+// lastSteps are the steps after which nothing of init's may run: the
+// seccomp filter (nothing it forbids, chdir or getcwd say, can break the
+// set-up any more), the rlimits (an address-space or data limit would
+// starve this Go process, and libseccomp, if set earlier), dropping the
+// capabilities kept for them, and execve. It returns only on error.
+func lastSteps(filter *seccomp.Filter, caps *capabilities.Caps, p *configs.Process, path string) error {
+	if err := loadSeccomp(filter, nil); err != nil {
+		return err
+	}
+	if err := setRlimits(p.Rlimits); err != nil {
+		return err
+	}
+	if caps != nil {
+		if err := caps.DropKept(); err != nil {
+			return err
+		}
+	}
+	return syscall.Exec(path, p.Args, p.Env)
+}
+
+// startFifo is the exec fifo once `start` has opened it, else -1.
+var startFifo = -1
+
 // execFailed reports an error that happened after ready: the parent is
-// gone, so it goes to the container's stderr, and init exits.
+// gone, so it goes to `start` through the fifo if it is waiting, else to
+// the container's stderr; and init exits.
 func execFailed(err error) error {
-	fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	if startFifo >= 0 {
+		unix.Write(startFifo, []byte(err.Error()))
+	} else {
+		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	}
 	os.Exit(127)
 	return err
 }

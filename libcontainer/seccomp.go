@@ -9,14 +9,12 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-runtime/berth/capabilities"
 	"github.com/berth-runtime/berth/seccomp"
 )
 
-// loadSeccomp installs the filter, then drops CAP_SYS_ADMIN if it was kept
-// only for the load. With a NOTIFY profile the listener fd goes to the
-// parent over sock (it forwards it to listenerPath).
-func loadSeccomp(f *seccomp.Filter, caps *capabilities.Caps, keptAdmin bool, sock *os.File) error {
+// loadSeccomp installs the filter. With a NOTIFY profile the listener fd
+// goes to the parent over sock (it forwards it to listenerPath).
+func loadSeccomp(f *seccomp.Filter, sock *os.File) error {
 	if f == nil {
 		return nil
 	}
@@ -25,11 +23,6 @@ func loadSeccomp(f *seccomp.Filter, caps *capabilities.Caps, keptAdmin bool, soc
 		return fmt.Errorf("load seccomp filter: %w", err)
 	}
 	f.Release()
-	if keptAdmin && caps != nil {
-		if err := caps.ApplyRest(false); err != nil {
-			return err
-		}
-	}
 	if fd >= 0 {
 		defer unix.Close(fd)
 		if sock == nil {

@@ -406,6 +406,7 @@ func (sp *spawner) cleanup() {
 		return
 	}
 	sp.c.destroyCgroups()
+	sp.c.unmountShared()
 	os.RemoveAll(sp.c.Dir)
 }
 

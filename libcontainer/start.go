@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -73,13 +74,16 @@ func (c *Container) openFifo(path string) error {
 			if err != nil {
 				return fmt.Errorf("read %s: %w", path, err)
 			}
-			switch string(b) {
-			case "0":
+			// Read to EOF: init's fifo closes on a successful execve. "0"
+			// is success; what follows it (or stands instead) an error.
+			switch msg := string(b); {
+			case msg == "0":
 				return nil
-			case "":
+			case msg == "":
 				return fmt.Errorf("%s: container init exited before start", c.ID)
+			default:
+				return fmt.Errorf("%s: %s", c.ID, strings.TrimPrefix(msg, "0"))
 			}
-			return fmt.Errorf("%s: %s", c.ID, b)
 		case <-time.After(10 * time.Millisecond):
 			if !proc.Alive(c.State.Pid, c.State.StartTime) {
 				return fmt.Errorf("%s: container init exited before start", c.ID)

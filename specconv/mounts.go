@@ -152,7 +152,7 @@ func convertMount(field string, m specs.Mount, opts Options) (*configs.Mount, er
 	// config.md "Mounts": a mount is a bind mount if it has bind or rbind
 	// in its options; runc also takes type "bind" alone to mean one.
 	bind := m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")
-	cm, err := parseMountOptions(field, m.Options, bind)
+	cm, err := parseMountOptions(field, m.Options, bind, opts.Warn)
 	if err != nil {
 		return nil, err
 	}
@@ -224,9 +224,11 @@ func mountDestination(field, dest string, warn func(string)) (string, error) {
 // recursive attributes and filesystem data. Options that are none of the
 // known ones are filesystem data (tmpfs size=65536k, devpts newinstance),
 // passed to the filesystem comma-joined in their order. A bind mount has no
-// filesystem data (mount(2) ignores it with MS_BIND), so there an unknown
-// option can only be a mistake, and is refused.
-func parseMountOptions(field string, options []string, bind bool) (*configs.Mount, error) {
+// filesystem data (mount(2) ignores it with MS_BIND): a key=value option
+// there is ignored with a warning (runc ignores it, and bundles written for
+// runc carry them, e.g. mode=755), while an unknown bare word can only be a
+// mistyped flag and is refused.
+func parseMountOptions(field string, options []string, bind bool, warn func(string)) (*configs.Mount, error) {
 	cm := &configs.Mount{}
 	var data []string
 	for j, o := range options {
@@ -265,7 +267,13 @@ func parseMountOptions(field string, options []string, bind bool) (*configs.Moun
 			return nil, fieldErr(f, "%s: id-mapped mounts are not supported yet", o)
 		}
 		if bind {
-			return nil, fieldErr(f, "unknown option %q for a bind mount", o)
+			if !strings.Contains(o, "=") {
+				return nil, fieldErr(f, "unknown option %q for a bind mount", o)
+			}
+			if warn != nil {
+				warn(fmt.Sprintf("%s: %q ignored: a bind mount takes no filesystem data", f, o))
+			}
+			continue
 		}
 		data = append(data, o)
 	}

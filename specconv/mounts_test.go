@@ -102,7 +102,7 @@ func TestMountOptions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.opts, ","), func(t *testing.T) {
-			got, err := parseMountOptions("mounts[0]", tc.opts, false)
+			got, err := parseMountOptions("mounts[0]", tc.opts, false, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +128,7 @@ func TestEveryOptionKnown(t *testing.T) {
 	}
 	names = append(names, "tmpcopyup")
 	for _, n := range names {
-		m, err := parseMountOptions("m", []string{n}, true)
+		m, err := parseMountOptions("m", []string{n}, true, nil)
 		if err != nil || m.Data != "" {
 			t.Errorf("option %q: data %q err %v", n, m.Data, err)
 		}
@@ -244,9 +244,6 @@ func TestMounts(t *testing.T) {
 			}
 			mount(s, specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"ro", "rbindd"}})
 		}, wantField: "mounts[3].options[1]", wantErr: `unknown option "rbindd"`},
-		{name: "bind data option", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind", "size=1k"}})
-		}, wantField: "mounts[0].options[1]", wantErr: `unknown option "size=1k" for a bind mount`},
 		{name: "empty option", mutate: func(s *specs.Spec, _ *Options) {
 			mount(s, specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"ro", ""}})
 		}, wantField: "mounts[0].options[1]", wantErr: "empty option"},
@@ -327,4 +324,15 @@ func TestRootPropagation(t *testing.T) {
 	runCases(t, []convCase{{name: "unknown", mutate: func(s *specs.Spec, _ *Options) {
 		s.Linux.RootfsPropagation = "rsharedd"
 	}, wantField: "linux.rootfsPropagation", wantErr: `unknown propagation "rsharedd"`}})
+}
+
+func TestBindDataOptionWarns(t *testing.T) {
+	var warned []string
+	m, err := parseMountOptions("mounts[0]", []string{"rbind", "mode=755"}, true, func(w string) { warned = append(warned, w) })
+	if err != nil || m.Data != "" {
+		t.Fatalf("data %q err %v", m.Data, err)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "mounts[0].options[1]") {
+		t.Fatalf("warnings %q", warned)
+	}
 }

@@ -14,6 +14,9 @@ import (
 // it and populates /dev. It runs in the new mount namespace, before
 // pivot_root, while host paths (bind sources) still resolve.
 func Prepare(cfg *configs.Config) error {
+	if !inMountNS(cfg) {
+		return prepareShared(cfg)
+	}
 	// Default: host mounts propagate in, nothing propagates out. An
 	// unbindable / would make the rootfs impossible to bind: it is applied
 	// after pivot_root instead (Enter), as is every asked-for propagation.
@@ -36,6 +39,22 @@ func Prepare(cfg *configs.Config) error {
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return wrap("bind mount rootfs", cfg.Rootfs, err)
 	}
+	return mountAll(cfg)
+}
+
+// prepareShared is Prepare without a mount namespace of the container's
+// own (runtime-spec: it then shares the runtime's): the mounts land in the
+// host's namespace, under the rootfs, and delete unmounts them again
+// (UnmountUnder). The host's propagation is left as it is.
+func prepareShared(cfg *configs.Config) error {
+	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return wrap("bind mount rootfs", cfg.Rootfs, err)
+	}
+	return mountAll(cfg)
+}
+
+// mountAll mounts every mounts[] entry and populates /dev.
+func mountAll(cfg *configs.Config) error {
 	rootfd, err := unix.Open(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return wrap("open rootfs", cfg.Rootfs, err)
@@ -54,6 +73,11 @@ func Prepare(cfg *configs.Config) error {
 		}
 	}
 	return nil
+}
+
+func inMountNS(cfg *configs.Config) bool {
+	_, ok := cfg.NamespacePath("mount")
+	return ok
 }
 
 func inUserNS(cfg *configs.Config) bool {

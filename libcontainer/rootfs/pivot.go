@@ -13,7 +13,13 @@ func Enter(cfg *configs.Config) error {
 	if err := unix.Chdir(cfg.Rootfs); err != nil {
 		return wrap("chdir", cfg.Rootfs, err)
 	}
-	if cfg.NoPivot {
+	if !inMountNS(cfg) {
+		// No namespace of its own: pivot_root would change the host's
+		// root. chroot changes only ours.
+		if err := unix.Chroot("."); err != nil {
+			return wrap("chroot", cfg.Rootfs, err)
+		}
+	} else if cfg.NoPivot {
 		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
 			return wrap("move rootfs onto", "/", err)
 		}
@@ -28,7 +34,7 @@ func Enter(cfg *configs.Config) error {
 	}
 	// linux.rootfsPropagation is about the container's own /, which only
 	// exists now.
-	if cfg.RootPropagation != 0 {
+	if cfg.RootPropagation != 0 && inMountNS(cfg) {
 		if err := unix.Mount("", "/", "", cfg.RootPropagation, ""); err != nil {
 			return wrap("set propagation of", "/", err)
 		}
