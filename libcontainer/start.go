@@ -63,29 +63,41 @@ func (c *Container) openFifo(path string) error {
 		f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
 		ch <- result{f, err}
 	}()
+	handle := func(r result) error {
+		if r.err != nil {
+			return fmt.Errorf("open %s: %w", path, r.err)
+		}
+		defer r.f.Close()
+		b, err := io.ReadAll(r.f)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		// Read to EOF: init's fifo closes on a successful execve. "0"
+		// is success; what follows it (or stands instead) an error.
+		switch msg := string(b); {
+		case msg == "0":
+			return nil
+		case msg == "":
+			return fmt.Errorf("%s: container init exited before start", c.ID)
+		default:
+			return fmt.Errorf("%s: %s", c.ID, strings.TrimPrefix(msg, "0"))
+		}
+	}
 	for {
 		select {
 		case r := <-ch:
-			if r.err != nil {
-				return fmt.Errorf("open %s: %w", path, r.err)
-			}
-			defer r.f.Close()
-			b, err := io.ReadAll(r.f)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", path, err)
-			}
-			// Read to EOF: init's fifo closes on a successful execve. "0"
-			// is success; what follows it (or stands instead) an error.
-			switch msg := string(b); {
-			case msg == "0":
-				return nil
-			case msg == "":
-				return fmt.Errorf("%s: container init exited before start", c.ID)
-			default:
-				return fmt.Errorf("%s: %s", c.ID, strings.TrimPrefix(msg, "0"))
-			}
+			return handle(r)
 		case <-time.After(10 * time.Millisecond):
-			if !proc.Alive(c.State.Pid, c.State.StartTime) {
+			if proc.Alive(c.State.Pid, c.State.StartTime) {
+				continue
+			}
+			// Gone: either it opened the fifo and a quick process has
+			// already run and exited (the open has returned, or is about
+			// to), or it died waiting and the open never will.
+			select {
+			case r := <-ch:
+				return handle(r)
+			case <-time.After(100 * time.Millisecond):
 				return fmt.Errorf("%s: container init exited before start", c.ID)
 			}
 		}
