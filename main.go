@@ -26,9 +26,10 @@ func main() {
 	}
 	app := newApp()
 	if err := app.Run(os.Args); err != nil {
-		var w *libcontainer.Warning
-		if errors.As(err, &w) {
-			logWarn(err.Error())
+		// Only a bare warning means success: one joined to an error is
+		// part of a failure.
+		if w, ok := err.(*libcontainer.Warning); ok {
+			logWarn(w.Error())
 			return
 		}
 		var ex *exitStatus

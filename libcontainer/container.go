@@ -184,18 +184,7 @@ func (c *Container) Destroy(force bool) error {
 	if err := c.unmountShared(); err != nil {
 		return err
 	}
-	var hookErr error
-	if h := c.State.Config.Hooks; h != nil && c.State.Status != Creating {
-		// runtime-spec: a failing poststop hook is logged, the rest still run
-		// and delete goes on.
-		sp := c.SpecState()
-		sp.Status = specs.StateStopped
-		for i, hook := range h.Poststop {
-			if err := runHooks("poststop", []specs.Hook{hook}, sp); err != nil {
-				hookErr = errors.Join(hookErr, fmt.Errorf("poststop hook #%d: %w", i, err))
-			}
-		}
-	}
+	hookErr := c.runPoststop()
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("remove %s: %w", c.Dir, err)
 	}
@@ -203,6 +192,25 @@ func (c *Container) Destroy(force bool) error {
 		return &Warning{Err: hookErr}
 	}
 	return nil
+}
+
+// runPoststop runs the poststop hooks; runtime-spec: a failing one is
+// logged, the rest still run and delete goes on.
+func (c *Container) runPoststop() error {
+	h := c.State.Config.Hooks
+	if h == nil || len(h.Poststop) == 0 {
+		return nil
+	}
+	sp := c.SpecState()
+	sp.Status = specs.StateStopped
+	sp.Pid = 0
+	var errs error
+	for _, hook := range h.Poststop {
+		if err := runHooks("poststop", []specs.Hook{hook}, sp); err != nil {
+			errs = errors.Join(errs, err)
+		}
+	}
+	return errs
 }
 
 // unmountShared removes the mounts of a container that had no mount

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -26,10 +27,27 @@ func runHooks(kind string, hooks []specs.Hook, st *specs.State) error {
 	}
 	for i, h := range hooks {
 		if err := runHook(h, stdin); err != nil {
-			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+			return &HookError{Err: fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)}
 		}
 	}
 	return nil
+}
+
+// HookError is a failed hook. runtime.md "Lifecycle": a failing prestart,
+// createRuntime, createContainer, startContainer or poststart hook stops
+// the container and continues at step 12: destroy it, then run the
+// poststop hooks.
+type HookError struct{ Err error }
+
+func (e *HookError) Error() string { return e.Err.Error() }
+func (e *HookError) Unwrap() error { return e.Err }
+
+// isHookFailure tells a hook failure, reported by the parent's hooks or by
+// init's, from any other error.
+func isHookFailure(err error) bool {
+	var he *HookError
+	var ie *initError
+	return errors.As(err, &he) || (errors.As(err, &ie) && ie.Step == "hooks")
 }
 
 func runHook(h specs.Hook, stdin []byte) error {

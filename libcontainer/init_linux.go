@@ -264,18 +264,14 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	// runtime.md step 7: startContainer hooks run before the process, and
 	// their failure is an error of start. `start` reads the fifo to its
 	// end: "0" is success, anything else the error.
-	reply := "0"
 	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
 		st := hookState(cfg, specs.StateCreated)
 		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
-			reply = err.Error()
+			unix.Write(fifo, []byte(fifoHookFailed+err.Error()))
+			os.Exit(1)
 		}
 	}
-	if reply != "0" {
-		unix.Write(fifo, []byte(reply))
-		os.Exit(1)
-	}
-	if _, err := unix.Write(fifo, []byte(reply)); err != nil {
+	if _, err := unix.Write(fifo, []byte(fifoOK)); err != nil {
 		return execFailed(fmt.Errorf("write exec fifo: %w", err))
 	}
 	// The fifo stays open, close-on-exec: `start` sees its end when execve
@@ -313,7 +309,7 @@ var startFifo = -1
 // the container's stderr; and init exits.
 func execFailed(err error) error {
 	if startFifo >= 0 {
-		unix.Write(startFifo, []byte(err.Error()))
+		unix.Write(startFifo, []byte(fifoFailed+err.Error()))
 	} else {
 		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 	}

@@ -91,6 +91,11 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	defer func() {
 		if err != nil {
 			sp.cleanup()
+			if isHookFailure(err) {
+				if perr := c.runPoststop(); perr != nil {
+					err = errors.Join(err, &Warning{Err: perr})
+				}
+			}
 		}
 	}()
 	if err := saveState(dir, c.State); err != nil {
@@ -194,6 +199,12 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 	uid, gid := rootIDs(sp.o.Config)
 	if err := os.Chown(fifo, uid, gid); err != nil {
 		return nil, fmt.Errorf("chown %s: %w", fifo, err)
+	}
+	// By then init may have become a non-root user: let anyone write (the
+	// state directory is 0700, and init reaches the fifo through its fd,
+	// so only init can).
+	if err := os.Chmod(fifo, 0o622); err != nil {
+		return nil, fmt.Errorf("chmod %s: %w", fifo, err)
 	}
 	f, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,9 @@ func (c *Container) Start() error {
 	}
 	fifo := filepath.Join(c.Dir, fifoName)
 	if err := c.openFifo(fifo); err != nil {
+		if isHookFailure(err) {
+			return c.destroyAfterHook(err)
+		}
 		return err
 	}
 	// With the fifo gone, the status reads "running" from now on.
@@ -41,13 +45,28 @@ func (c *Container) Start() error {
 	}
 	if h := c.State.Config.Hooks; h != nil && len(h.Poststart) > 0 {
 		if err := runHooks("poststart", h.Poststart, c.SpecState()); err != nil {
-			// runtime-spec: a failed poststart hook fails start; the
-			// container is stopped (delete will clean it up).
-			signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
-			return err
+			return c.destroyAfterHook(err)
 		}
 	}
 	return nil
+}
+
+// What init writes to exec.fifo for start: fifoOK once it goes on to
+// execve; fifoHookFailed or fifoFailed and the error instead (or after).
+const (
+	fifoOK         = "0"
+	fifoHookFailed = "h"
+	fifoFailed     = "e"
+)
+
+// destroyAfterHook handles a failed startContainer or poststart hook as
+// runtime.md's lifecycle says: stop the container, destroy it, run the
+// poststop hooks (step 12 on), and report the hook's error.
+func (c *Container) destroyAfterHook(err error) error {
+	if derr := c.Destroy(true); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
 }
 
 // openFifo opens the fifo for reading and reads init's byte. The open
@@ -72,15 +91,17 @@ func (c *Container) openFifo(path string) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-		// Read to EOF: init's fifo closes on a successful execve. "0"
-		// is success; what follows it (or stands instead) an error.
-		switch msg := string(b); {
-		case msg == "0":
+		// Read to EOF: init's fifo closes on a successful execve.
+		msg := strings.TrimPrefix(string(b), fifoOK)
+		switch {
+		case msg == "" && len(b) > 0:
 			return nil
 		case msg == "":
 			return fmt.Errorf("%s: container init exited before start", c.ID)
+		case strings.HasPrefix(msg, fifoHookFailed):
+			return &HookError{Err: errors.New(msg[1:])}
 		default:
-			return fmt.Errorf("%s: %s", c.ID, strings.TrimPrefix(msg, "0"))
+			return fmt.Errorf("%s: %s", c.ID, strings.TrimPrefix(msg, fifoFailed))
 		}
 	}
 	for {

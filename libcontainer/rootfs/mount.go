@@ -20,8 +20,10 @@ func Prepare(cfg *configs.Config) error {
 	// Default: host mounts propagate in, nothing propagates out. An
 	// unbindable / would make the rootfs impossible to bind: it is applied
 	// after pivot_root instead (Enter), as is every asked-for propagation.
-	prop := cfg.RootPropagation
-	if prop == 0 || prop&unix.MS_UNBINDABLE != 0 {
+	// Recursive here whatever was asked: a shared mount left between / and
+	// the rootfs would make pivot_root fail.
+	prop := cfg.RootPropagation | unix.MS_REC
+	if cfg.RootPropagation == 0 || prop&unix.MS_UNBINDABLE != 0 {
 		prop = unix.MS_SLAVE | unix.MS_REC
 	}
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {

@@ -1,6 +1,8 @@
 package rootfs
 
 import (
+	"os"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -38,6 +40,11 @@ func Enter(cfg *configs.Config) error {
 		if err := unix.Mount("", "/", "", cfg.RootPropagation, ""); err != nil {
 			return wrap("set propagation of", "/", err)
 		}
+	}
+	// runc creates a missing process.cwd (as root, before the root turns
+	// read-only); bundles rely on it.
+	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
+		return wrap("create process.cwd", cfg.Process.Cwd, err)
 	}
 	if cfg.Readonly {
 		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
