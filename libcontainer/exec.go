@@ -46,6 +46,9 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 	}
 	cfg := *c.State.Config
 	cfg.Process = *o.Process
+	if err := checkLSM(&cfg); err != nil {
+		return nil, err
+	}
 	cfg.Hooks = nil
 	cfg.UIDMappings, cfg.GIDMappings, cfg.TimeOffsets = nil, nil, nil
 	cfg.Namespaces = nil

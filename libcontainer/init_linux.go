@@ -293,6 +293,9 @@ func lastSteps(filter *seccomp.Filter, caps *capabilities.Caps, p *configs.Proce
 	if err := setRlimits(p.Rlimits); err != nil {
 		return err
 	}
+	if err := setExecLabels(p); err != nil {
+		return err
+	}
 	if caps != nil {
 		if err := caps.DropKept(); err != nil {
 			return err

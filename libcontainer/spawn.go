@@ -59,6 +59,9 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, err
 	}
+	if err := checkLSM(o.Config); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/internal/proc"
@@ -44,7 +45,11 @@ func (c *Container) Start() error {
 		return err
 	}
 	if h := c.State.Config.Hooks; h != nil && len(h.Poststart) > 0 {
-		if err := runHooks("poststart", h.Poststart, c.SpecState()); err != nil {
+		// Step 9 follows the execve: the state is "running" even if a
+		// quick process has already exited by now.
+		st := c.SpecState()
+		st.Status, st.Pid = specs.StateRunning, c.State.Pid
+		if err := runHooks("poststart", h.Poststart, st); err != nil {
 			return c.destroyAfterHook(err)
 		}
 	}

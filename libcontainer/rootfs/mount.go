@@ -113,7 +113,7 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 		return bindMount(t, m, userns)
 	}
 	desc := fmt.Sprintf("%s on %s", m.Type, m.Destination)
-	if err := unix.Mount(m.Source, t.procPath(), m.Type, m.Flags, m.Data); err != nil {
+	if err := unix.Mount(m.Source, t.procPath(), m.Type, m.Flags, withLabel(m, cfg.MountLabel)); err != nil {
 		return wrap("mount", desc, err)
 	}
 	return finishMount(t, m)
@@ -165,6 +165,25 @@ func finishMount(t *target, m *configs.Mount) error {
 		}
 	}
 	return nil
+}
+
+// withLabel adds linux.mountLabel as the SELinux context of the
+// filesystems that take one (those the container writes to; proc and sysfs
+// carry the kernel's own labels).
+func withLabel(m *configs.Mount, label string) string {
+	switch m.Type {
+	case "tmpfs", "devpts", "mqueue":
+	default:
+		return m.Data
+	}
+	if label == "" {
+		return m.Data
+	}
+	ctx := fmt.Sprintf("context=%q", label)
+	if m.Data == "" {
+		return ctx
+	}
+	return m.Data + "," + ctx
 }
 
 // lockedFlags are the flags of the mount at path that a remount in a user
