@@ -104,7 +104,6 @@ func runInit(env *initEnv) error {
 	if err := json.Unmarshal(raw, &data); err != nil || data.Config == nil {
 		return step("read config", fmt.Errorf("malformed config from parent: %v", err))
 	}
-	hostPid = data.HostPid
 	cfg := *data.Config
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
 		return step("setsid", err)
@@ -144,17 +143,16 @@ func runInit(env *initEnv) error {
 	return finishInit(env, &cfg)
 }
 
-var hostPid int
-
-// hookState is the state the hooks that init runs itself get. The pid is
-// the host's (the parent's view), which init in a new pid namespace cannot
-// see: the parent sends it with the config.
+// hookState is the state the hooks that init runs itself get: they run in
+// the container's namespaces, so the pid is init's as the container sees
+// it (runtime.md "State": "for hooks executed in the container namespace,
+// it is the pid as seen by the container").
 func hookState(cfg *configs.Config, status specs.ContainerState) *specs.State {
 	return &specs.State{
 		Version:     cfg.Version,
 		ID:          os.Getenv(envID),
 		Status:      status,
-		Pid:         hostPid,
+		Pid:         os.Getpid(),
 		Bundle:      os.Getenv(envBundle),
 		Annotations: cfg.Annotations,
 	}

@@ -218,15 +218,13 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 
 // initData is what init reads from the config pipe.
 type initData struct {
-	// HostPid is init's pid as the host sees it, for hook states.
-	HostPid int             `json:"host_pid"`
-	Config  *configs.Config `json:"config"`
+	Config *configs.Config `json:"config"`
 }
 
 // sendConfig writes the config on its own pipe (it can be larger than a
 // packet), in the background: init reads it while we wait on the socket.
-func (sp *spawner) sendConfig(pid int) error {
-	b, err := json.Marshal(initData{HostPid: pid, Config: sp.o.Config})
+func (sp *spawner) sendConfig() error {
+	b, err := json.Marshal(initData{Config: sp.o.Config})
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
 	if err != nil {
@@ -304,7 +302,7 @@ func (sp *spawner) drive() error {
 			return err
 		}
 	}
-	if err := sp.sendConfig(pid); err != nil {
+	if err := sp.sendConfig(); err != nil {
 		return err
 	}
 	for {
