@@ -73,17 +73,10 @@ var execCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		if detach {
-			if res.Console != nil {
-				res.Console.Close()
-			}
-			return nil
+		if st := followProcess(detach, res.Console, res.Pid, sigs); st != nil {
+			return st
 		}
-		if res.Console != nil {
-			restore := proxyConsole(res.Console)
-			defer restore()
-		}
-		return &exitStatus{code: waitProcess(res.Pid, sigs)}
+		return nil
 	},
 }
 

@@ -44,24 +44,34 @@ var runCommand = &cli.Command{
 			ct.Destroy(true)
 			return err
 		}
-		if detach {
-			if res.Console != nil {
-				res.Console.Close()
-			}
+		st := followProcess(detach, res.Console, ct.State.Pid, sigs)
+		if st == nil {
 			return nil
 		}
-		if res.Console != nil {
-			restore := proxyConsole(res.Console)
-			defer restore()
-		}
-		code := waitProcess(ct.State.Pid, sigs)
 		if !c.Bool("keep") {
 			if err := ct.Destroy(true); err != nil {
 				logWarn(err.Error())
 			}
 		}
-		return &exitStatus{code: code}
+		return st
 	},
+}
+
+// followProcess is the end of run and exec. Detached, it lets go of the
+// pty and returns nil. In the foreground it proxies the pty (if any),
+// forwards signals, and returns the process's exit status.
+func followProcess(detach bool, console *os.File, pid int, sigs chan os.Signal) *exitStatus {
+	if detach {
+		if console != nil {
+			console.Close()
+		}
+		return nil
+	}
+	if console != nil {
+		restore := proxyConsole(console)
+		defer restore()
+	}
+	return &exitStatus{code: waitProcess(pid, sigs)}
 }
 
 // waitProcess forwards signals to pid until it exits, reaps whatever else

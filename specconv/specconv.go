@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-runtime/berth/internal/field"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -37,26 +37,13 @@ func Convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	return convert(spec, opts)
 }
 
-// FieldError is a configuration error of one config.json field. Field is
-// the JSON path of the field, e.g. "linux.namespaces[2].type".
-type FieldError struct {
-	Field string
-	Err   error
-}
+// FieldError is a configuration error of one config.json field.
+type FieldError = field.Error
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-
-func (e *FieldError) Unwrap() error { return e.Err }
-
-// fieldErr builds a *FieldError with a formatted message.
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
-}
-
-// idx renders the JSON path of element i of the array field.
-func idx(field string, i int) string {
-	return field + "[" + strconv.Itoa(i) + "]"
-}
+var (
+	fieldErr = field.Errorf
+	idx      = field.Index
+)
 
 // convert is the checklist: each step validates one area of the spec and
 // fills its part of the config. The first error stops the conversion.
