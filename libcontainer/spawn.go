@@ -162,7 +162,13 @@ func (sp *spawner) start() error {
 	}
 	defer cfgR.Close()
 
-	cmd := exec.Command("/proc/self/exe", "init")
+	exe, seal, err := sealedExe()
+	if err != nil {
+		cfgW.Close()
+		return err
+	}
+	defer seal.Close()
+	cmd := exec.Command(exe, "init")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	for i := 0; i < sp.o.PreserveFDs; i++ {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))

@@ -1,0 +1,40 @@
+package libcontainer
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// CVE-2019-5736: a process in the container that runs the runtime's own
+// binary (a "#!/proc/self/exe" script exec'd by init, or /proc/<init>/exe)
+// can hold it open and write to it once the runtime has exited, replacing
+// the host's berth. runc copies the whole binary into a sealed memfd for
+// every container; that costs the binary's size in time and memory.
+//
+// berth seals it for free instead: init is executed from a detached,
+// read-only bind mount of the binary (open_tree(OPEN_TREE_CLONE) +
+// mount_setattr(MOUNT_ATTR_RDONLY)). /proc/<pid>/exe of init, and of
+// anything exec'd through it, then names the file on that read-only mount:
+// opening it for writing fails with EROFS, whatever the host file allows.
+// The mount is in no namespace's tree; it lives as long as a process runs
+// from it.
+
+// sealedExe returns the path to exec init from, and the fd that keeps it
+// (close it once the child has started).
+func sealedExe() (string, *os.File, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc/self/exe", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err != nil {
+		return "", nil, fmt.Errorf("seal berth binary: open_tree: %w", err)
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOSUID}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, attr); err != nil {
+		unix.Close(fd)
+		return "", nil, fmt.Errorf("seal berth binary: mount_setattr: %w", err)
+	}
+	// The child resolves this in its own fd table, a copy of ours at fork:
+	// the fd is there until its execve, which is all the path needs.
+	return "/proc/self/fd/" + strconv.Itoa(fd), os.NewFile(uintptr(fd), "berth-sealed"), nil
+}
