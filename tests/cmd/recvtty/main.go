@@ -20,6 +20,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +30,7 @@ func main() {
 	input := flag.String("input", "", "write this to the pty once it is received")
 	nameFile := flag.String("name-file", "", "write the pty name sent with the fd to this file")
 	timeout := flag.Duration("timeout", 30*time.Second, "give up after this long")
+	pidfd := flag.Bool("pidfd", false, "the fd is a pidfd (--pidfd-socket): print \"pid N\" of the process it refers to and exit")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: recvtty [-input S] [-name-file F] [-timeout D] SOCKET")
@@ -38,6 +40,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "recvtty: timed out")
 		os.Exit(3)
 	})
+	if *pidfd {
+		if err := runPidfd(flag.Arg(0)); err != nil {
+			fmt.Fprintln(os.Stderr, "recvtty:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(flag.Arg(0), *input, *nameFile); err != nil {
 		fmt.Fprintln(os.Stderr, "recvtty:", err)
 		os.Exit(1)
@@ -76,6 +85,37 @@ func run(path, input, nameFile string) error {
 		return fmt.Errorf("read pty: %w", err)
 	}
 	return nil
+}
+
+// runPidfd receives a pidfd and prints the pid it refers to, from the
+// "Pid:" line of its fdinfo (the kernel's own answer, not the payload).
+func runPidfd(path string) error {
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return err
+	}
+	conn, err := ln.AcceptUnix()
+	ln.Close()
+	if err != nil {
+		return err
+	}
+	f, _, err := receiveFd(conn)
+	conn.Close()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", f.Fd()))
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Pid:"); ok {
+			fmt.Println("pid", strings.TrimSpace(rest))
+			return nil
+		}
+	}
+	return fmt.Errorf("fd is not a pidfd: %q", info)
 }
 
 // receiveFd reads one message carrying exactly one fd in an SCM_RIGHTS control message.
