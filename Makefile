@@ -6,7 +6,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration conformance clean
+.PHONY: all berth deps demo test unit integration conformance bench clean
 
 all: berth
 
@@ -36,6 +36,11 @@ integration: berth
 
 conformance: berth
 	tests/conformance/run.sh $(CURDIR)/berth
+
+# Benchmark berth against runc, crun and floor.c (bench/README.md): writes
+# bench/results/latest.md and run-latency.png. N=50 etc. to change.
+bench: deps berth
+	BERTH=$(CURDIR)/berth BENCH_COMMAND="make bench" bench/run.sh
 
 clean:
 	rm -rf berth $(CACHE) tests/conformance/.build
