@@ -55,11 +55,16 @@ var execCommand = &cli.Command{
 		if p.Terminal && c.String("console-socket") == "" && detach {
 			return fmt.Errorf("a terminal with --detach needs --console-socket")
 		}
+		// As subreaper we inherit the process from the intermediate that
+		// forks it into the pid namespace: to wait for it, and, detached, to
+		// reap it if it fails before it runs (else a zombie lingers in the
+		// container until the host's init gets to it). Once we exit, it
+		// passes on to our own subreaper (a shim) as usual.
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return err
+		}
 		var sigs chan os.Signal
 		if !detach {
-			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-				return err
-			}
 			sigs = make(chan os.Signal, 64)
 			signal.Notify(sigs)
 		}
@@ -104,7 +109,7 @@ func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, 
 	p := ct.State.Config.Process
 	p.Args = c.Args().Tail()
 	p.Terminal = c.Bool("tty")
-	p.Env = append(append([]string{}, p.Env...), c.StringSlice("env")...)
+	p.Env = mergeEnv(p.Env, c.StringSlice("env"))
 	if cwd := c.String("cwd"); cwd != "" {
 		p.Cwd = cwd
 	}
@@ -151,6 +156,26 @@ func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, 
 		p.SelinuxLabel = l
 	}
 	return &p, nil
+}
+
+// mergeEnv returns base with each K=V of set replacing base's K (or added):
+// a program reads the first K it finds, so an override must not just be
+// appended.
+func mergeEnv(base, set []string) []string {
+	out := append([]string{}, base...)
+	for _, kv := range set {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, e := range out {
+			if ek, _, _ := strings.Cut(e, "="); ek == k {
+				out[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // parseUser parses uid[:gid] (numbers, as runc takes them).

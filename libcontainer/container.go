@@ -166,6 +166,13 @@ func (c *Container) Destroy(force bool) error {
 	if st != Stopped && !force {
 		return fmt.Errorf("%s is %s: %w", c.ID, st, ErrRunning)
 	}
+	if st == Paused {
+		// A frozen task does not act on SIGKILL until thawed.
+		c.signalAll(unix.SIGKILL)
+		if m := c.cgroupManager(); m != nil {
+			m.Freeze(false)
+		}
+	}
 	if st != Stopped {
 		signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
 		if !waitGone(c.State.Pid, c.State.StartTime, 10*time.Second) {

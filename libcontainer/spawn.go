@@ -365,6 +365,19 @@ func (sp *spawner) initFailed(err error) error {
 	return err
 }
 
+// reap collects pid if it is our exited child, waiting briefly for the exit
+// to land; anything else (not our child) returns at once.
+func reap(pid int) {
+	var ws unix.WaitStatus
+	for i := 0; i < 200; i++ {
+		wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		if err != nil || wpid == pid {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // waitExit reaps pid if it is our exited child and describes its status.
 func waitExit(pid int) string {
 	var ws unix.WaitStatus
@@ -419,6 +432,9 @@ func (sp *spawner) cleanup() {
 	if sp.pid > 0 {
 		signalPid(sp.pid, sp.startTime, unix.SIGKILL)
 		waitGone(sp.pid, sp.startTime, 5*time.Second)
+		// A zombie counts as gone; if it is ours (our child, or given to
+		// us as subreaper), reap it so nothing is left in the container.
+		reap(sp.pid)
 	}
 	if sp.exec {
 		return

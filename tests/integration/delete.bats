@@ -113,3 +113,19 @@ teardown() { teardown_berth; }
 	run berth list -q
 	[ "$output" = "$ID-a" ]
 }
+
+@test "delete --force: a paused container is thawed, killed and removed at once" {
+	set_cmd 'exec sleep 100'
+	run_detached "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	berth pause "$ID"
+	[ "$(status_of "$ID")" = paused ]
+	local start=$(now_ms)
+	berth delete --force "$ID"
+	# a frozen task acts on SIGKILL only once thawed: delete must not wait it out
+	[ $(($(now_ms) - start)) -lt 5000 ]
+	wait_pid_gone "$pid"
+	[ -z "$(ls -A "$ROOT")" ]
+	[ -z "$(leftover_cgroups)" ]
+}
