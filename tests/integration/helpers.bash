@@ -410,3 +410,15 @@ host_mount() {
 mountinfo_line() {
 	awk -v d="$2" '$5 == d' "/proc/$1/mountinfo" | tail -1
 }
+
+# build_recvtty: build the console-socket receiver (tests/cmd/recvtty) once per run,
+# as $RECVTTY (for setup_file of the files that use it).
+build_recvtty() {
+	RECVTTY=$BATS_RUN_TMPDIR/recvtty
+	local go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+	(
+		flock 9
+		[ -x "$RECVTTY" ] || (cd "$REPO" && "$go" build -buildvcs=false -o "$RECVTTY" ./tests/cmd/recvtty)
+	) 9>"$BATS_RUN_TMPDIR/recvtty.lock" >&2
+	export RECVTTY
+}

@@ -4,16 +4,7 @@
 
 load helpers
 
-setup_file() {
-	# the console-socket receiver (tests/cmd/recvtty), built once per run
-	RECVTTY=$BATS_RUN_TMPDIR/recvtty
-	local go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-	(
-		flock 9
-		[ -x "$RECVTTY" ] || (cd "$REPO" && "$go" build -buildvcs=false -o "$RECVTTY" ./tests/cmd/recvtty)
-	) 9>"$BATS_RUN_TMPDIR/recvtty.lock" >&2
-	export RECVTTY
-}
+setup_file() { build_recvtty; }
 
 setup() {
 	setup_berth
