@@ -206,6 +206,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if len(p.Rlimits) > 0 {
 		keep = append(keep, "CAP_SYS_RESOURCE")
 	}
+	if err := step("process attributes", applyProcessAttrs(cfg)); err != nil {
+		return err
+	}
 	var caps *capabilities.Caps
 	if p.Capabilities != nil {
 		if caps, err = capabilities.New(p.Capabilities); err != nil {

@@ -228,3 +228,19 @@ teardown() { teardown_berth; }
 	[ "${lines[1]}" = "rc=1" ]
 	[ "${lines[2]}" = "from-stdin" ]
 }
+
+@test "process: personality, ioPriority, scheduler and execCPUAffinity are applied" {
+	skip_if_runc "1.1.5 applies none of ioPriority, scheduler, execCPUAffinity, personality"
+	update_config '.linux.personality = {"domain": "LINUX32"}
+		| .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+		| .process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}
+		| .process.execCPUAffinity = {"final": "0"}'
+	set_cmd 'cat /proc/self/personality; ionice; grep -E "^policy" /proc/self/sched | tr -d " "; grep Cpus_allowed_list /proc/self/status; cut -d" " -f19 /proc/self/stat'
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 00000008 ]            # PER_LINUX32
+	[ "${lines[1]}" = idle ]
+	[ "${lines[2]}" = "policy:3" ]          # SCHED_BATCH
+	[ "${lines[3]}" = "$(printf 'Cpus_allowed_list:\t0')" ]
+	[ "${lines[4]}" = 5 ]                   # nice
+}
