@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net"
+	"os"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/libcontainer"
 )
@@ -81,4 +84,22 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 		}
 	}
 	return res, nil
+}
+
+// sendPidfd sends a pidfd of the container's init over the unix socket
+// path (--pidfd-socket), as runc does.
+func sendPidfd(path string, ct *libcontainer.Container) error {
+	fd, err := unix.PidfdOpen(ct.State.Pid, 0)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, _, err = conn.(*net.UnixConn).WriteMsgUnix([]byte("pidfd"), unix.UnixRights(fd), nil)
+	return err
 }

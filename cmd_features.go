@@ -1,16 +1,11 @@
 package main
 
 import (
-	"net"
-	"os"
-
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/capabilities"
-	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/seccomp"
 	"github.com/berth-runtime/berth/specconv"
 )
@@ -51,22 +46,4 @@ var featuresCommand = &cli.Command{
 		}
 		return printJSON(f)
 	},
-}
-
-// sendPidfd sends a pidfd of the container's init over the unix socket
-// path (--pidfd-socket), as runc does.
-func sendPidfd(path string, ct *libcontainer.Container) error {
-	fd, err := unix.PidfdOpen(ct.State.Pid, 0)
-	if err != nil {
-		return err
-	}
-	f := os.NewFile(uintptr(fd), "pidfd")
-	defer f.Close()
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, _, err = conn.(*net.UnixConn).WriteMsgUnix([]byte("pidfd"), unix.UnixRights(fd), nil)
-	return err
 }

@@ -16,7 +16,6 @@ import (
 var (
 	logFile   = os.Stderr
 	logJSON   bool
-	logDebug  bool
 	logToFile bool
 )
 
@@ -28,7 +27,6 @@ func setupLog(c *cli.Context) error {
 	default:
 		return fmt.Errorf("--log-format %q: must be text or json", f)
 	}
-	logDebug = c.Bool("debug")
 	if p := c.String("log"); p != "" {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND|unix.O_CLOEXEC, 0o644)
 		if err != nil {
@@ -55,8 +53,3 @@ func logRecord(level, msg string) {
 
 func logError(msg string) { logRecord("error", msg) }
 func logWarn(msg string)  { logRecord("warning", msg) }
-func logDebugf(format string, a ...any) {
-	if logDebug {
-		logRecord("debug", fmt.Sprintf(format, a...))
-	}
-}

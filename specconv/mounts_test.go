@@ -113,20 +113,14 @@ func TestMountOptions(t *testing.T) {
 	}
 }
 
-// TestEveryOptionKnown makes sure no option table entry is shadowed: each
-// known name must not end up in Data.
+// TestEveryOptionKnown makes sure no option table entry is shadowed, and
+// that `features` reports only options Convert takes: each name
+// KnownMountOptions lists must parse without ending up in Data.
 func TestEveryOptionKnown(t *testing.T) {
-	var names []string
-	for n := range mountFlags {
-		names = append(names, n)
+	names := KnownMountOptions()
+	if len(names) < len(mountFlags)+len(propagationFlags)+len(recursiveAttrs) {
+		t.Fatalf("KnownMountOptions lists %d names, the tables hold more", len(names))
 	}
-	for n := range propagationFlags {
-		names = append(names, n)
-	}
-	for n := range recursiveAttrs {
-		names = append(names, n)
-	}
-	names = append(names, "tmpcopyup")
 	for _, n := range names {
 		m, err := parseMountOptions("m", []string{n}, true, nil)
 		if err != nil || m.Data != "" {

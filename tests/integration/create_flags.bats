@@ -15,12 +15,14 @@ setup() {
 }
 teardown() { teardown_berth; }
 
+# (From inside, chroot and pivot_root look alike: mountinfo lists only the mounts
+# under the process's root. This checks that --no-pivot is accepted and gives a
+# working container with the rootfs as its root, and that delete leaves nothing.)
 @test "run --no-pivot: the rootfs is the root (MS_MOVE + chroot) and nothing is left" {
-	set_cmd 'ls /; test -e /bin/busybox && echo rootfs-ok; grep -c . /proc/self/mountinfo'
+	set_cmd 'test -e /bin/busybox && echo rootfs-ok; ls /'
 	run_fg --no-pivot "$ID"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *rootfs-ok* ]]
-	# the host's tree is not visible: / holds exactly the busybox rootfs
+	[ "${lines[0]}" = rootfs-ok ]
 	[[ "$output" == *sbin* ]]
 	[[ "$output" != *"$(basename "$BATS_TEST_TMPDIR")"* ]]
 }

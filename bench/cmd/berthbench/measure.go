@@ -175,20 +175,8 @@ func (b *bench) latencyRun(r *runtime, record bool) {
 }
 
 func (b *bench) latencyLifecycle(r *runtime, record bool) {
-	id := b.newID(r)
-	pidFile := filepath.Join(b.tmp, id+".pid")
-	r.track(id, true)
-	c := b.exec(b.ctx, r, 0, r.argv("create", "--bundle", b.bundle, "--pid-file", pidFile, id)...)
-	if c.err != nil {
-		b.fail(r, "create", c.err)
-		b.forceDelete(r, id)
-		return
-	}
-	pid, err := readPid(pidFile)
-	os.Remove(pidFile)
-	if err != nil {
-		b.fail(r, "create", err)
-		b.forceDelete(r, id)
+	id, c, pid, ok := b.createWithPid(r)
+	if !ok {
 		return
 	}
 	s := b.exec(b.ctx, r, 0, r.argv("start", id)...)
@@ -298,35 +286,45 @@ func (b *bench) measureMemory() {
 	}
 	for i := 0; i < b.cfg.MemSamples && !b.stopped(); i++ {
 		for _, r := range b.rotated(i, true) {
-			id := b.newID(r)
-			pidFile := filepath.Join(b.tmp, id+".pid")
-			r.track(id, true)
-			c := b.exec(b.ctx, r, 0, r.argv("create", "--bundle", b.bundle, "--pid-file", pidFile, id)...)
-			if c.err != nil {
-				b.fail(r, "create", c.err)
-				b.forceDelete(r, id)
+			id, _, pid, ok := b.createWithPid(r)
+			if !ok {
 				continue
 			}
-			pid, err := readPid(pidFile)
-			os.Remove(pidFile)
-			if err == nil {
-				m, err := procMem(pid)
-				if err != nil {
-					b.fail(r, "read init memory", err)
-				} else {
-					if b.res.idle[r.name] == nil {
-						b.res.idle[r.name] = map[string][]float64{}
-					}
-					for k, v := range m {
-						b.res.idle[r.name][k] = append(b.res.idle[r.name][k], v)
-					}
-				}
+			if m, err := procMem(pid); err != nil {
+				b.fail(r, "read init memory", err)
 			} else {
-				b.fail(r, "create", err)
+				if b.res.idle[r.name] == nil {
+					b.res.idle[r.name] = map[string][]float64{}
+				}
+				for k, v := range m {
+					b.res.idle[r.name][k] = append(b.res.idle[r.name][k], v)
+				}
 			}
 			b.forceDelete(r, id)
 		}
 	}
+}
+
+// createWithPid creates a container with r and reads its init's pid. On
+// failure it records it, deletes what was made, and returns ok false.
+func (b *bench) createWithPid(r *runtime) (id string, c result, pid int, ok bool) {
+	id = b.newID(r)
+	pidFile := filepath.Join(b.tmp, id+".pid")
+	r.track(id, true)
+	c = b.exec(b.ctx, r, 0, r.argv("create", "--bundle", b.bundle, "--pid-file", pidFile, id)...)
+	if c.err != nil {
+		b.fail(r, "create", c.err)
+		b.forceDelete(r, id)
+		return id, c, 0, false
+	}
+	pid, err := readPid(pidFile)
+	os.Remove(pidFile)
+	if err != nil {
+		b.fail(r, "create", err)
+		b.forceDelete(r, id)
+		return id, c, 0, false
+	}
+	return id, c, pid, true
 }
 
 var kbLine = regexp.MustCompile(`^(\w+):\s+(\d+) kB`)
