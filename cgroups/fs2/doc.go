@@ -1,0 +1,22 @@
+// Package fs2 is the cgroup v2 driver: it renders linux.resources to the
+// files of the unified hierarchy, attaches the eBPF device filter, enables
+// controllers down the tree and reads statistics. The cgroups manager is
+// the only caller; it decides when v2 is used (pure v2 hosts, and on hybrid
+// hosts the controllers that only the unified mount has, such as hugetlb).
+//
+// API used by the manager:
+//
+//	Needed(r *specs.LinuxResources) []string
+//	    v2 controllers (names as in cgroup.controllers) that r sets values for.
+//	Render(controller string, r *specs.LinuxResources) ([]cgfile.Write, error)
+//	    writes for one controller ("cpu", "cpuset", "memory", "pids", "io",
+//	    "hugetlb", "rdma", "misc"), and "unified" for linux.resources.unified;
+//	    empty when r sets nothing for it. v1 values are converted as runc does.
+//	EnableControllers(root, dir string, ctrls []string) error
+//	    "+ctrl" into cgroup.subtree_control from root down to dir's parent.
+//	SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error
+//	    builds, loads and attaches the BPF_CGROUP_DEVICE program, replacing
+//	    one berth attached before.
+//	Stats(dir string, s *stats.Stats) error
+//	OOMKills(dir string) (uint64, error)
+package fs2
