@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/cgroups/stats"
 )
 
 // Manager is the container's cgroup on every hierarchy of the host.
@@ -28,6 +31,15 @@ type Manager interface {
 	Freeze(frozen bool) error
 	// Frozen reports whether the cgroup is frozen.
 	Frozen() bool
+	// Join places pid in the existing cgroups (exec), or in the existing
+	// sub-cgroups sub names.
+	Join(pid int, sub map[string]string) error
+	// Set writes the values r gives (and only those).
+	Set(r *specs.LinuxResources) error
+	// Stats reads the counters `events` reports.
+	Stats() (*stats.Stats, error)
+	// OOMKills counts OOM kills in the container's memory cgroup.
+	OOMKills() (uint64, error)
 }
 
 // New returns the manager of cgroup path (absolute, or relative to the
@@ -58,6 +70,9 @@ func New(path string) (Manager, error) {
 			return nil, fmt.Errorf("cgroup %s lies outside the %s mount at %s", p, h.Fstype, h.MountPoint)
 		}
 		m.paths[h.Key] = filepath.Join(h.MountPoint, rel)
+		if h.Fstype == "cgroup2" {
+			m.v2root = h.MountPoint
+		}
 	}
 	return m, nil
 }
@@ -70,7 +85,8 @@ func Load(paths map[string]string) Manager {
 // manager handles v1, hybrid and v2 alike for placement and removal: in each
 // case it is one directory per hierarchy with a cgroup.procs file.
 type manager struct {
-	paths map[string]string
+	paths  map[string]string
+	v2root string // mount point of the unified hierarchy, found on first use
 }
 
 func (m *manager) Paths() map[string]string { return m.paths }

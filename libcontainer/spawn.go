@@ -128,15 +128,16 @@ type spawner struct {
 	c *Container
 	// exec: join a running container instead of making one; no state
 	// directory, no fifo, the container's cgroups as they are.
-	exec      bool
-	cmd       *exec.Cmd
-	sock      *os.File // parent end of the sync socket
-	cfgPipe   *os.File // write end of the config pipe, until sent
-	console   *os.File
-	child     bool
-	pid       int // init's host pid, once known
-	startTime uint64
-	pidFile   bool
+	exec       bool
+	subCgroups map[string]string // exec --cgroup
+	cmd        *exec.Cmd
+	sock       *os.File // parent end of the sync socket
+	cfgPipe    *os.File // write end of the config pipe, until sent
+	console    *os.File
+	child      bool
+	pid        int // init's host pid, once known
+	startTime  uint64
+	pidFile    bool
 }
 
 func (sp *spawner) start() error {
@@ -276,7 +277,7 @@ func (sp *spawner) drive() error {
 		return err
 	}
 	if sp.exec {
-		err = sp.c.joinCgroups(m.Pid)
+		err = sp.c.joinCgroups(m.Pid, sp.subCgroups)
 	} else {
 		err = sp.c.applyCgroups(m.Pid)
 	}

@@ -22,6 +22,10 @@ type Write struct {
 	File  string
 	Value string
 	Field string
+	// Optional writes are skipped where the kernel lacks the file (kernel
+	// memory limits, cpu burst, hugetlb rsvd): the issue's "where the
+	// kernel has them".
+	Optional bool
 }
 
 func (w Write) String() string { return w.File + "=" + w.Value }
@@ -37,6 +41,9 @@ func Apply(dir string, ws []Write) error {
 	for _, w := range ws {
 		err := WriteFile(dir, w.File, w.Value)
 		if err == nil {
+			continue
+		}
+		if w.Optional && errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EBUSY) {
