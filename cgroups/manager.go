@@ -35,6 +35,9 @@ type Manager interface {
 	Freeze(frozen bool) error
 	// Frozen reports whether the cgroup is frozen.
 	Frozen() bool
+	// Kill SIGKILLs every process through cgroup.kill where the host has
+	// it (false: it has not, signal each process).
+	Kill() (bool, error)
 	// Join places pid in the existing cgroups (exec), or in the existing
 	// sub-cgroups sub names.
 	Join(pid int, sub map[string]string) error

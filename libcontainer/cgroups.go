@@ -81,6 +81,9 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		return nil
 	}
 	if sig == unix.SIGKILL {
+		if done, err := m.Kill(); done || err != nil {
+			return err
+		}
 		// Freeze first so nothing forks while we go through the list.
 		if err := m.Freeze(true); err == nil {
 			defer m.Freeze(false)
