@@ -22,7 +22,7 @@ func (c *Container) applyCgroups(pid int) error {
 	}
 	// Record the paths first: if Apply fails half-way, cleanup still finds
 	// what it made.
-	c.State.CgroupPaths = m.Paths()
+	c.State.CgroupPaths, c.State.CgroupCreated = m.Paths(), m.Created()
 	if err := m.Apply(pid); err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (c *Container) cgroupManager() cgroups.Manager {
 	if len(c.State.CgroupPaths) == 0 {
 		return nil
 	}
-	return cgroups.Load(c.State.CgroupPaths)
+	return cgroups.Load(c.State.CgroupPaths, c.State.CgroupCreated)
 }
 
 // destroyCgroups removes every cgroup directory berth made.
@@ -81,6 +81,9 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		return nil
 	}
 	if sig == unix.SIGKILL {
+		if done, err := m.Kill(); done || err != nil {
+			return err
+		}
 		// Freeze first so nothing forks while we go through the list.
 		if err := m.Freeze(true); err == nil {
 			defer m.Freeze(false)
@@ -100,7 +103,7 @@ func frozen(s *State) bool {
 	if len(s.CgroupPaths) == 0 {
 		return false
 	}
-	return cgroups.Load(s.CgroupPaths).Frozen()
+	return cgroups.Load(s.CgroupPaths, s.CgroupCreated).Frozen()
 }
 
 // Pids lists the host pids of the container's processes.

@@ -279,7 +279,17 @@ null-ok" ]
 	[ -d "/sys/fs/cgroup/pids/berthtest-$ID/inner" ]
 	grep -q "pids:/berthtest-$ID/inner\$" "/proc/$(pid_of "$ID")/cgroup"
 	berth delete --force "$ID"
-	[ ! -d "/sys/fs/cgroup/pids/berthtest-$ID/inner" ]
+	# the parent berth made for the nested path goes too, on every hierarchy
+	[ ! -d "/sys/fs/cgroup/pids/berthtest-$ID" ] && [ ! -d "/sys/fs/cgroup/memory/berthtest-$ID" ]
+
+	# a parent that existed before stays
+	mkdir "/sys/fs/cgroup/pids/berthtest-$ID"
+	rm -f "$HOSTDIR/ready"
+	start_sleeper
+	berth delete --force "$ID"
+	[ -d "/sys/fs/cgroup/pids/berthtest-$ID" ] && [ ! -d "/sys/fs/cgroup/pids/berthtest-$ID/inner" ]
+	[ ! -d "/sys/fs/cgroup/memory/berthtest-$ID" ]
+	rmdir "/sys/fs/cgroup/pids/berthtest-$ID"
 
 	# relative: under the cgroup berth itself runs in (here the caller's memory cgroup)
 	local own
