@@ -45,8 +45,8 @@ conformance: berth
 # The cgroup v2 lane: a qemu VM with a pure cgroup v2 kernel
 # (../shared/vm, next to the repository) runs the v2 driver's kernel
 # tests (tests/cgroupv2/run.sh; skipped, saying why, without the VM).
-test-cgroupv2:
-	GO=$(GO) tests/cgroupv2/run.sh
+test-cgroupv2: berth
+	GO=$(GO) tests/cgroupv2/run.sh $(CURDIR)/berth
 
 # Benchmark berth against runc, crun and floor.c (bench/README.md): writes
 # bench/results/latest.md and run-latency.png. N=50 etc. to change.
