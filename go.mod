@@ -3,7 +3,6 @@ module github.com/berth-runtime/berth
 go 1.26.8
 
 require (
-	github.com/cilium/ebpf v0.22.0
 	github.com/moby/sys/capability v0.5.0
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/seccomp/libseccomp-golang v0.11.1

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/rlimit"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -46,85 +43,69 @@ func SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error {
 	if len(rules) == 0 {
 		return detach(fd, old)
 	}
-	// Before 5.11 a program's memory counts against RLIMIT_MEMLOCK; since,
-	// this does nothing.
-	_ = rlimit.RemoveMemlock()
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         progName,
-		Type:         ebpf.CGroupDevice,
-		Instructions: deviceProgram(policy),
-		License:      progLicense,
-	})
+	prog, err := loadDeviceProgram(deviceProgram(policy), progName, progLicense)
 	if err != nil {
 		return fmt.Errorf("linux.resources.devices: load the device filter: %w", err)
 	}
-	// The program stays attached to the cgroup after this fd is closed.
-	defer prog.Close()
-	opts := link.RawAttachProgramOptions{
-		Target:  fd,
-		Program: prog,
-		Attach:  ebpf.AttachCGroupDevice,
-		Flags:   unix.BPF_F_ALLOW_MULTI,
-	}
+	// The cgroup keeps the program attached after this fd is closed.
+	defer unix.Close(prog)
 	if len(old) == 1 {
-		// An atomic swap (5.6+): no moment with both or neither.
-		opts.Anchor = link.ReplaceProgram(old[0])
-		err := link.RawAttachProgram(opts)
+		// An atomic swap: no moment with both programs or neither.
+		err := attachDeviceProgram(fd, prog, old[0])
 		if err == nil {
 			return nil
 		}
+		// EINVAL: a kernel before 5.6, without BPF_F_REPLACE.
 		if !errors.Is(err, unix.EINVAL) {
 			return fmt.Errorf("linux.resources.devices: attach the device filter to %s: %w", dir, err)
 		}
-		opts.Anchor = nil
 	}
 	// Attach, then detach the old ones: in between both apply, which only
 	// restricts.
-	if err := link.RawAttachProgram(opts); err != nil {
+	if err := attachDeviceProgram(fd, prog, -1); err != nil {
 		return fmt.Errorf("linux.resources.devices: attach the device filter to %s: %w", dir, err)
 	}
 	return detach(fd, old)
 }
 
-// ourPrograms returns the device programs attached to the cgroup fd whose
-// name is progName. Programs the caller may not open (an LSM may keep some
-// away) are not berth's and are skipped.
-func ourPrograms(fd int) ([]*ebpf.Program, error) {
-	res, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
+// ourPrograms returns fds of the device programs attached to the cgroup
+// fd whose name is progName. Programs the caller may not open (an LSM may
+// keep some away) are not berth's and are skipped.
+func ourPrograms(fd int) ([]int, error) {
+	ids, err := attachedDevicePrograms(fd)
 	if err != nil {
 		return nil, err
 	}
-	var out []*ebpf.Program
-	for _, ap := range res.Programs {
-		p, err := ebpf.NewProgramFromID(ap.ID)
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) {
+	var out []int
+	for _, id := range ids {
+		p, err := openProgram(id)
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.ENOENT) {
 			continue // not ours, or detached meanwhile
 		}
 		if err != nil {
 			closeAll(out)
-			return nil, err
+			return nil, fmt.Errorf("BPF_PROG_GET_FD_BY_ID %d: %w", id, err)
 		}
-		if info, err := p.Info(); err == nil && info.Name == progName {
+		if name, err := programName(p); err == nil && name == progName {
 			out = append(out, p)
 			continue
 		}
-		p.Close()
+		unix.Close(p)
 	}
 	return out, nil
 }
 
-func detach(fd int, progs []*ebpf.Program) error {
+func detach(fd int, progs []int) error {
 	for _, p := range progs {
-		err := link.RawDetachProgram(link.RawDetachProgramOptions{Target: fd, Program: p, Attach: ebpf.AttachCGroupDevice})
-		if err != nil {
+		if err := detachDeviceProgram(fd, p); err != nil {
 			return fmt.Errorf("linux.resources.devices: detach the previous device filter: %w", err)
 		}
 	}
 	return nil
 }
 
-func closeAll(progs []*ebpf.Program) {
-	for _, p := range progs {
-		p.Close()
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
 	}
 }

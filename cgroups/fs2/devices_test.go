@@ -1,14 +1,12 @@
 package fs2
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
 
-	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -54,14 +52,15 @@ func model(rules []specs.LinuxDeviceCgroup, typ byte, major, minor int64, acc st
 	return true
 }
 
-// run interprets the program for one access, as the kernel would call it.
-func run(t *testing.T, insts asm.Instructions, typ byte, major, minor uint32, acc string) bool {
+// run interprets the assembled program for one access, as the kernel
+// would call it; it decodes the bytes by the kernel's instruction set, not
+// by the assembler's tables.
+func run(t *testing.T, prog []insn, typ byte, major, minor uint32, acc string) bool {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := insts.Marshal(&buf, binary.LittleEndian); err != nil {
+	code, err := assemble(prog)
+	if err != nil {
 		t.Fatal(err)
 	}
-	code := buf.Bytes()
 	var access uint32
 	for _, c := range acc {
 		access |= map[rune]uint32{'r': accRead, 'w': accWrite, 'm': accMknod}[c]
@@ -76,8 +75,11 @@ func run(t *testing.T, insts asm.Instructions, typ byte, major, minor uint32, ac
 		}
 		ins := code[pc*8 : pc*8+8]
 		op, dst, src := ins[0], ins[1]&0xf, ins[1]>>4
-		off := int16(binary.LittleEndian.Uint16(ins[2:]))
-		imm := int32(binary.LittleEndian.Uint32(ins[4:]))
+		if bigEndian {
+			dst, src = src, dst
+		}
+		off := int16(binary.NativeEndian.Uint16(ins[2:]))
+		imm := int32(binary.NativeEndian.Uint32(ins[4:]))
 		jump := func(cond bool) {
 			if off < 0 {
 				t.Fatalf("backward jump at %d", pc)
@@ -116,7 +118,7 @@ func run(t *testing.T, insts asm.Instructions, typ byte, major, minor uint32, ac
 	}
 }
 
-func compile(t *testing.T, rules []specs.LinuxDeviceCgroup) asm.Instructions {
+func compile(t *testing.T, rules []specs.LinuxDeviceCgroup) []insn {
 	t.Helper()
 	p, err := compileDevices(rules)
 	if err != nil {
@@ -131,7 +133,7 @@ var accesses = []string{"r", "w", "m", "rw", "rm", "wm", "rwm"}
 // that holds the numbers the rules use and others.
 func check(t *testing.T, rules []specs.LinuxDeviceCgroup) {
 	t.Helper()
-	insts := compile(t, rules)
+	prog := compile(t, rules)
 	majors := []int64{0, 1, 5, 8, 136, maxMajor}
 	minors := []int64{0, 1, 3, 5, 7, maxMinor}
 	for _, r := range rules {
@@ -147,9 +149,9 @@ func check(t *testing.T, rules []specs.LinuxDeviceCgroup) {
 			for _, mnr := range minors {
 				for _, acc := range accesses {
 					want := model(rules, typ, maj, mnr, acc)
-					if got := run(t, insts, typ, uint32(maj), uint32(mnr), acc); got != want {
-						t.Fatalf("%c %d:%d %s: program says %v, rules say %v\nrules: %s\nprogram:\n%v",
-							typ, maj, mnr, acc, got, want, showRules(rules), insts)
+					if got := run(t, prog, typ, uint32(maj), uint32(mnr), acc); got != want {
+						t.Fatalf("%c %d:%d %s: program says %v, rules say %v\nrules: %s\nprogram:\n%s",
+							typ, maj, mnr, acc, got, want, showRules(rules), listing(prog))
 					}
 				}
 			}
@@ -228,9 +230,9 @@ func TestDeviceProgramDecisions(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			insts := compile(t, c.rules)
+			prog := compile(t, c.rules)
 			for _, d := range c.devs {
-				if got := run(t, insts, d.typ, d.major, d.minor, d.acc); got != d.allow {
+				if got := run(t, prog, d.typ, d.major, d.minor, d.acc); got != d.allow {
 					t.Errorf("%c %d:%d %s: allowed %v, want %v", d.typ, d.major, d.minor, d.acc, got, d.allow)
 				}
 				if m := model(c.rules, d.typ, int64(d.major), int64(d.minor), d.acc); m != d.allow {
@@ -258,54 +260,112 @@ func TestDeviceProgramRandom(t *testing.T) {
 	}
 }
 
+// listing shows a program one instruction a line, as the comment of
+// deviceProgram writes it.
+func listing(prog []insn) string {
+	reg := func(r uint8) string { return fmt.Sprintf("R%d", r) }
+	var b strings.Builder
+	for _, in := range prog {
+		if in.label != "" {
+			b.WriteString(in.label + ":\n")
+		}
+		b.WriteString("\t")
+		switch in.op {
+		case opLdxMemW:
+			fmt.Fprintf(&b, "%s = *(u32 *)(%s + %d)", reg(in.dst), reg(in.src), in.off)
+		case opAnd32Imm:
+			fmt.Fprintf(&b, "%s &= %#x", reg(in.dst), in.imm)
+		case opRsh32Imm:
+			fmt.Fprintf(&b, "%s >>= %d", reg(in.dst), in.imm)
+		case opMov32Reg:
+			fmt.Fprintf(&b, "%s = %s", reg(in.dst), reg(in.src))
+		case opMov32Imm:
+			fmt.Fprintf(&b, "%s = %d", reg(in.dst), in.imm)
+		case opJneImm:
+			fmt.Fprintf(&b, "if %s != %d goto %s", reg(in.dst), in.imm, in.target)
+		case opJeqImm:
+			fmt.Fprintf(&b, "if %s == %d goto %s", reg(in.dst), in.imm, in.target)
+		case opExit:
+			b.WriteString("exit")
+		default:
+			fmt.Fprintf(&b, "op %#x", in.op)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
 func TestDeviceProgramGolden(t *testing.T) {
-	insts := compile(t, []specs.LinuxDeviceCgroup{
+	prog := compile(t, []specs.LinuxDeviceCgroup{
 		rule(false, "a", -2, -2, "rwm"),
 		rule(true, "c", 1, 3, "rwm"),
 		rule(true, "c", -1, -1, "m"),
 		rule(false, "c", 5, -1, "w"),
 	})
-	// One line per instruction, with the index cilium/ebpf prints.
-	want := `
-0: LdXMemW dst: r2 src: r1 off: 0 imm: 0
-1: AndImm32 dst: r2 imm: 65535
-2: LdXMemW dst: r3 src: r1 off: 0 imm: 0
-3: RShImm32 dst: r3 imm: 16
-4: LdXMemW dst: r4 src: r1 off: 4 imm: 0
-5: LdXMemW dst: r5 src: r1 off: 8 imm: 0
+	want := `	R2 = *(u32 *)(R1 + 0)
+	R2 &= 0xffff
+	R3 = *(u32 *)(R1 + 0)
+	R3 >>= 16
+	R4 = *(u32 *)(R1 + 4)
+	R5 = *(u32 *)(R1 + 8)
 rule-2:
-6: JNEImm dst: r2 off: -1 imm: 2 <rule-1>
-7: JNEImm dst: r4 off: -1 imm: 5 <rule-1>
-8: MovReg32 dst: r1 src: r3
-9: AndImm32 dst: r1 imm: 4
-10: JEqImm dst: r1 off: -1 imm: 0 <rule-1>
-11: MovImm32 dst: r0 imm: 0
-12: Exit
+	if R2 != 2 goto rule-1
+	if R4 != 5 goto rule-1
+	R1 = R3
+	R1 &= 0x4
+	if R1 == 0 goto rule-1
+	R0 = 0
+	exit
 rule-1:
-13: JNEImm dst: r2 off: -1 imm: 2 <rule-0>
-14: AndImm32 dst: r3 imm: 6
-15: JNEImm dst: r3 off: -1 imm: 0 <rule-0>
-16: MovImm32 dst: r0 imm: 1
-17: Exit
+	if R2 != 2 goto rule-0
+	R3 &= 0x6
+	if R3 != 0 goto rule-0
+	R0 = 1
+	exit
 rule-0:
-18: JNEImm dst: r2 off: -1 imm: 2 <default>
-19: JNEImm dst: r4 off: -1 imm: 1 <default>
-20: JNEImm dst: r5 off: -1 imm: 3 <default>
-21: MovImm32 dst: r0 imm: 1
-22: Exit
+	if R2 != 2 goto default
+	if R4 != 1 goto default
+	if R5 != 3 goto default
+	R0 = 1
+	exit
 default:
-23: MovImm32 dst: r0 imm: 0
-24: Exit
+	R0 = 0
+	exit
 `
-	norm := func(s string) string {
-		var lines []string
-		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
-			lines = append(lines, strings.Join(strings.Fields(l), " "))
-		}
-		return strings.Join(lines, "\n")
-	}
-	if got := fmt.Sprint(insts); norm(got) != norm(want) {
+	if got := listing(prog); got != want {
 		t.Errorf("program:\n%s\nwant:\n%s", got, want)
+	}
+	// The encoding of a few instructions, as the kernel reads them.
+	code, err := assemble(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := func(i int) string { return fmt.Sprintf("% x", code[8*i:8*i+8]) }
+	if !bigEndian {
+		for i, want := range map[int]string{
+			0:  "61 12 00 00 00 00 00 00", // r2 = *(u32 *)(r1 + 0)
+			4:  "61 14 04 00 00 00 00 00", // r4 = *(u32 *)(r1 + 4)
+			6:  "55 02 06 00 02 00 00 00", // if r2 != 2 goto +6 (rule-1 at 13)
+			8:  "bc 31 00 00 00 00 00 00", // r1 = r3
+			10: "15 01 02 00 00 00 00 00", // if r1 == 0 goto +2
+			12: "95 00 00 00 00 00 00 00", // exit
+			23: "b4 00 00 00 00 00 00 00", // r0 = 0
+		} {
+			if got := le(i); got != want {
+				t.Errorf("instruction %d: % s, want %s", i, got, want)
+			}
+		}
+	}
+}
+
+func TestAssembleBadJump(t *testing.T) {
+	for _, prog := range [][]insn{
+		{jne(r1, 0, "nowhere"), exit()},
+		{func() insn { i := exit(); i.label = "back"; return i }(), jne(r1, 0, "back")},
+	} {
+		if _, err := assemble(prog); err == nil {
+			t.Errorf("%v: no error", prog)
+		}
 	}
 }
 

@@ -21,7 +21,10 @@
 //	    "+ctrl" into cgroup.subtree_control from root down to dir's parent.
 //	SetDevices(dir string, rules []specs.LinuxDeviceCgroup) error
 //	    builds, loads and attaches the BPF_CGROUP_DEVICE program, replacing
-//	    one berth attached before; no rules removes it.
+//	    one berth attached before; no rules removes it. The program is
+//	    assembled and loaded here (deviceprog.go, bpf.go), without an eBPF
+//	    library: one would add 1.6 MB and ~30 packages to initialise at
+//	    every berth command.
 //	Stats(dir string, s *stats.Stats) error
 //	OOMKills(dir string) (uint64, error)
 //

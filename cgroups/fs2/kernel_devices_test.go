@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/link"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -21,22 +18,22 @@ func attachedNames(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	res, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
+	ids, err := attachedDevicePrograms(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, ap := range res.Programs {
-		p, err := ebpf.NewProgramFromID(ap.ID)
+	for _, id := range ids {
+		p, err := openProgram(id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := p.Info()
-		p.Close()
+		name, err := programName(p)
+		unix.Close(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		names = append(names, info.Name)
+		names = append(names, name)
 	}
 	slices.Sort(names)
 	return names
@@ -46,21 +43,17 @@ func attachedNames(t *testing.T, dir string) []string {
 // berth's, as systemd might have.
 func attachOther(t *testing.T, dir string) {
 	t.Helper()
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name: "other_filter", Type: ebpf.CGroupDevice, License: "Apache-2.0",
-		Instructions: asm.Instructions{asm.Mov.Imm32(asm.R0, 1), asm.Return()},
-	})
+	prog, err := loadDeviceProgram([]insn{mov32imm(r0, 1), exit()}, "other_filter", "Apache-2.0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer prog.Close()
+	defer unix.Close(prog)
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	err = link.RawAttachProgram(link.RawAttachProgramOptions{Target: fd, Program: prog, Attach: ebpf.AttachCGroupDevice, Flags: unix.BPF_F_ALLOW_MULTI})
-	if err != nil {
+	if err := attachDeviceProgram(fd, prog, -1); err != nil {
 		t.Fatal(err)
 	}
 }
