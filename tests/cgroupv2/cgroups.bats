@@ -184,20 +184,33 @@ kmsg-denied" ]
 	berth update --cpu-share 300 --cpu-quota 30000 "$ID"
 	[ "$(cat "$(cg)/cpu.weight")" = 12 ]
 	[ "$(cat "$(cg)/cpu.max")" = "30000 50000" ]
-	# v2 keeps quota and period in one file: a new period must not drop the quota
-	berth update --cpu-period 60000 "$ID"
-	[ "$(cat "$(cg)/cpu.max")" = "30000 60000" ]
 	echo '{"memory":{"limit":0,"reservation":0,"swap":0},"cpu":{"shares":0,"quota":0,"period":0},"pids":{"limit":20}}' |
 		berth update --resources - "$ID"
 	[ "$(cat "$(cg)/pids.max")" = 20 ]
 	[ "$(cat "$(cg)/memory.max")" = 134217728 ]
 	[ "$(cat "$(cg)/cpu.weight")" = 12 ]
-	[ "$(cat "$(cg)/cpu.max")" = "30000 60000" ]
+	[ "$(cat "$(cg)/cpu.max")" = "30000 50000" ]
 	[ "$(jq -c '.config.resources.pids' "$ROOT/$ID/state.json")" = '{"limit":20}' ]
 	# checkBeforeUpdate refuses a limit below the usage
 	echo '{"memory":{"limit":4096,"checkBeforeUpdate":true}}' | { run --separate-stderr berth update -r - "$ID"; echo "$stderr" >"$BATS_TEST_TMPDIR/err"; [ "$status" -ne 0 ]; }
 	grep -q 'checkBeforeUpdate' "$BATS_TEST_TMPDIR/err"
 	[ "$(cat "$(cg)/memory.max")" = 134217728 ]
+}
+
+@test "v2 update: a value v2 derives from another (cpu.max, swap) is written with the other one in force" {
+	update_config '.linux.resources.memory = {limit: 67108864, swap: 100663296} | .linux.resources.cpu = {quota: 20000, period: 50000}'
+	start_sleeper
+	# cpu.max holds quota and period: a new period alone keeps the quota
+	berth update --cpu-period 60000 "$ID"
+	[ "$(cat "$(cg)/cpu.max")" = "20000 60000" ]
+	# memory.swap.max is the spec's memory+swap less the memory limit in force
+	berth update --memory-swap 201326592 "$ID"
+	[ "$(cat "$(cg)/memory.swap.max")" = 134217728 ]
+	[ "$(cat "$(cg)/memory.max")" = 67108864 ]
+	# and a new memory limit alone keeps the memory+swap total
+	berth update --memory 134217728 "$ID"
+	[ "$(cat "$(cg)/memory.max")" = 134217728 ]
+	[ "$(cat "$(cg)/memory.swap.max")" = 67108864 ]
 }
 
 @test "v2 events --stats: one JSON stats line with cpu, memory and pids" {

@@ -9,6 +9,7 @@
 #      tests/integration/helpers.bash), using the host's bash, bats, jq and
 #      GNU timeout, which the guest's busybox lacks.
 # BERTH is the binary to test (default: REPO/berth, built if missing).
+# CGV2_FILTER=REGEX runs only the bats tests whose names match (bats -f).
 #
 # The VM runner lives outside the repository, next to it
 # (REPO/../shared/vm/run-in-vm.sh); CGV2_VM names another. Without one
@@ -46,6 +47,8 @@ cp "$repo/scripts/mkrootfs.sh" "$work/repo/scripts/"
 # Static, so that the guest needs no libraries for it.
 (cd "$repo" && CGO_ENABLED=0 "$GO" test -c -o "$work/fs2.test" ./cgroups/fs2)
 
+printf '%s' "${CGV2_FILTER:-}" >"$work/filter"
+
 cat >"$work/test.sh" <<'GUEST'
 set -u
 echo "guest: kernel $(uname -r); controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
@@ -59,7 +62,8 @@ fi
 # bats wants /dev/fd, which the guest's devtmpfs lacks.
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 export PATH=/files/bin:/files/bats/bin:$PATH
-(cd /files/repo && bats tests/cgroupv2) >bats.out 2>&1 || rc=1
+filter=$(cat filter)
+(cd /files/repo && bats ${filter:+-f "$filter"} tests/cgroupv2) >bats.out 2>&1 || rc=1
 cat bats.out
 if grep -q '# skip' bats.out; then
 	echo "cgroupv2: a bats test was skipped in the VM, where all must run"
