@@ -31,7 +31,7 @@ demo: deps berth
 
 # Every test: unit tests, the integration suite (bats, real containers) and
 # the OCI conformance suite.
-test: deps berth unit integration conformance
+test: deps berth unit integration conformance test-cgroupv2
 
 unit:
 	$(GO) test ./...

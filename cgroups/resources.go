@@ -92,7 +92,14 @@ func (m *manager) setV2(r *specs.LinuxResources) error {
 		return err
 	}
 	for _, c := range append(need, "unified") {
-		ws, err := fs2.Render(c, r)
+		var ws []cgfile.Write
+		var err error
+		if c == "io" {
+			// io weights go to io.bfq.weight where BFQ is the scheduler
+			ws, err = fs2.RenderIO(fs2.ProbeIO(dir), r)
+		} else {
+			ws, err = fs2.Render(c, r)
+		}
 		if err != nil {
 			return err
 		}

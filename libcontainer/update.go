@@ -35,7 +35,7 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 		cp.Devices = nil
 		r = &cp
 	}
-	if err := m.Set(r); err != nil {
+	if err := m.Set(withPairs(r, c.State.Config.Resources)); err != nil {
 		return err
 	}
 	merged, err := mergeResources(c.State.Config.Resources, withoutZeros(r))
@@ -118,6 +118,41 @@ func withoutZeros(r *specs.LinuxResources) *specs.LinuxResources {
 	}
 	if p := r.Pids; p != nil {
 		cp.Pids = &specs.LinuxPids{Limit: zero(p.Limit)}
+	}
+	return &cp
+}
+
+// withPairs completes an update of one value of a pair that cgroup v2
+// keeps in one file or derives from the other: cpu.max holds quota and
+// period, memory.swap.max is swap minus the memory limit. The missing half
+// comes from the values in force, so `update --cpu-period` does not lift
+// the quota and `update --memory` does not change the swap total.
+func withPairs(r, cur *specs.LinuxResources) *specs.LinuxResources {
+	if r == nil || cur == nil {
+		return r
+	}
+	cp := *r
+	set := func(p *int64) bool { return p != nil && *p != 0 }
+	setU := func(p *uint64) bool { return p != nil && *p != 0 }
+	if c, k := r.CPU, cur.CPU; c != nil && k != nil {
+		cc := *c
+		if setU(c.Period) && !set(c.Quota) && set(k.Quota) {
+			cc.Quota = k.Quota
+		}
+		if set(c.Quota) && !setU(c.Period) && setU(k.Period) {
+			cc.Period = k.Period
+		}
+		cp.CPU = &cc
+	}
+	if m, k := r.Memory, cur.Memory; m != nil && k != nil {
+		mm := *m
+		if set(m.Swap) && !set(m.Limit) && set(k.Limit) {
+			mm.Limit = k.Limit
+		}
+		if set(m.Limit) && !set(m.Swap) && set(k.Swap) {
+			mm.Swap = k.Swap
+		}
+		cp.Memory = &mm
 	}
 	return &cp
 }
