@@ -39,8 +39,8 @@ leak_dirs() {
 	"$@" 7<"$HOSTONLY" 9<"$HOSTONLY" 20<"$HOSTONLY"
 }
 
-# escaped: the output shows an escape (a host-only binary ran, or the host's marker was
-# listed); fails the test with what was seen.
+# refute_escape: fail, saying what was seen, if the output shows an escape (a host-only
+# binary ran, or the host's marker was listed).
 refute_escape() {
 	if [[ "$output$stderr" == *ESCAPED* || "$output" == *HOST-MARKER* ]]; then
 		echo "ESCAPE: $output $stderr" >&2
