@@ -13,12 +13,7 @@
 load helpers
 
 setup_file() {
-	RENAMESWAP=$BATS_RUN_TMPDIR/renameswap
-	local go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-	(
-		flock 9
-		[ -x "$RENAMESWAP" ] || (cd "$REPO" && "$go" build -buildvcs=false -o "$RENAMESWAP" ./tests/cmd/renameswap)
-	) 9>"$BATS_RUN_TMPDIR/renameswap.lock" >&2
+	RENAMESWAP=$(build_test_cmd renameswap) || return 1
 	export RENAMESWAP
 }
 

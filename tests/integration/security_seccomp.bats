@@ -7,12 +7,7 @@
 load helpers
 
 setup_file() {
-	SECCOMPAGENT=$BATS_RUN_TMPDIR/seccompagent
-	local go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-	(
-		flock 9
-		[ -x "$SECCOMPAGENT" ] || (cd "$REPO" && "$go" build -buildvcs=false -o "$SECCOMPAGENT" ./tests/cmd/seccompagent)
-	) 9>"$BATS_RUN_TMPDIR/seccompagent.lock" >&2
+	SECCOMPAGENT=$(build_test_cmd seccompagent) || return 1
 	export SECCOMPAGENT
 }
 
