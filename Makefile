@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration conformance test-cgroupv2 bench clean
+.PHONY: all berth deps demo test unit integration integration-rootless conformance test-cgroupv2 bench clean
 
 all: berth
 
@@ -29,15 +29,20 @@ demo: deps berth
 	cp demo/config.json $(CACHE)/demo/config.json
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
-# Every test: unit tests, the integration suite (bats, real containers) and
-# the OCI conformance suite.
-test: deps berth unit integration conformance test-cgroupv2
+# Every test: unit tests, the integration suite (bats, real containers), its
+# rootless lane, the OCI conformance suite and the cgroup v2 lane.
+test: deps berth unit integration integration-rootless conformance test-cgroupv2
 
 unit:
 	$(GO) test ./...
 
 integration: berth
 	BERTH=$(CURDIR)/berth bats tests/integration
+
+# The lifecycle, exec and rootless tests as an unprivileged user (created
+# by the script, with /etc/subuid and /etc/subgid ranges).
+integration-rootless: berth
+	BERTH=$(CURDIR)/berth GO=$(GO) tests/integration/rootless-lane.sh
 
 conformance: berth
 	tests/conformance/run.sh $(CURDIR)/berth

@@ -73,6 +73,7 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 		PreserveFDs:   c.Int("preserve-fds"),
 		ConsoleSocket: c.String("console-socket"),
 		PidFile:       c.String("pid-file"),
+		Warn:          logWarn,
 	})
 	if err != nil {
 		return nil, err

@@ -78,6 +78,7 @@ var execCommand = &cli.Command{
 			PidFile:       c.String("pid-file"),
 			IgnorePaused:  c.Bool("ignore-paused"),
 			SubCgroups:    sub,
+			Warn:          logWarn,
 		})
 		if err != nil {
 			return err

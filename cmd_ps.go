@@ -24,7 +24,7 @@ var psCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		pids, err := ct.Pids()
+		pids, err := ct.Processes()
 		if err != nil {
 			return err
 		}

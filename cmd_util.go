@@ -6,22 +6,45 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
+	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/specconv"
 )
 
+// defaultRoot is --root when not given: $XDG_RUNTIME_DIR/berth for a user
+// without root, /run/berth for root. As runc: root in a user namespace
+// (rootless Podman, BuildKit) counts as a user unless $USER says root,
+// and real root ignores $XDG_RUNTIME_DIR (/run/user/0).
 func defaultRoot() string {
-	if os.Geteuid() != 0 {
-		if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-			return filepath.Join(d, "berth")
-		}
+	user, hasUser := os.LookupEnv("USER")
+	return pickRoot(os.Geteuid(), proc.InUserNS(), os.Getenv("XDG_RUNTIME_DIR"), user, hasUser)
+}
+
+func pickRoot(euid int, inUserNS bool, xdg, user string, hasUser bool) string {
+	if xdg != "" && (euid != 0 || (inUserNS && (!hasUser || user != "root"))) {
+		return filepath.Join(xdg, "berth")
 	}
 	return "/run/berth"
+}
+
+// rootlessMode resolves --rootless: true, false (or any strconv.ParseBool
+// spelling, as runc takes), or auto: true without root or in a user
+// namespace.
+func rootlessMode(v string) (bool, error) {
+	if v == "auto" || v == "" {
+		return os.Geteuid() != 0 || proc.InUserNS(), nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("--rootless %q: must be true, false or auto", v)
+	}
+	return b, nil
 }
 
 // stateRoot is --root made absolute (the state records absolute paths).
@@ -76,6 +99,10 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 	if st, err := f.Stat(); err == nil && st.Size() > maxConfigSize {
 		return "", nil, fmt.Errorf("%s: larger than %d MiB", path, maxConfigSize>>20)
 	}
+	rootless, err := rootlessMode(c.String("rootless"))
+	if err != nil {
+		return "", nil, err
+	}
 	var spec specs.Spec
 	dec := json.NewDecoder(f)
 	if err := dec.Decode(&spec); err != nil {
@@ -87,7 +114,7 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 		NoPivot:       c.Bool("no-pivot"),
 		NoNewKeyring:  c.Bool("no-new-keyring"),
 		SystemdCgroup: c.Bool("systemd-cgroup"),
-		Rootless:      os.Geteuid() != 0,
+		Rootless:      rootless,
 		Warn:          logWarn,
 	})
 	if err != nil {

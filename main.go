@@ -59,7 +59,13 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "rootless mode: true, false or auto"},
 			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility"},
 		},
-		Before: setupLog,
+		Before: func(c *cli.Context) error {
+			if err := setupLog(c); err != nil {
+				return err
+			}
+			_, err := rootlessMode(c.String("rootless"))
+			return err
+		},
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
 			deleteCommand, listCommand, specCommand, psCommand, pauseCommand, execCommand, updateCommand, eventsCommand,

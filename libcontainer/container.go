@@ -111,7 +111,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		return fmt.Errorf("%s: %w", c.ID, ErrNotRunning)
 	}
 	if all {
-		if err := c.signalAll(sig); err != nil {
+		if err := c.signalEvery(sig); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,8 @@ type ExecOpts struct {
 	IgnorePaused  bool
 	// SubCgroups are exec --cgroup's sub-cgroups (cgroups.ParseSubCgroups).
 	SubCgroups map[string]string
+	// Warn: as CreateOpts.Warn.
+	Warn func(msg string)
 }
 
 // ExecResult is what Exec hands back.
@@ -37,7 +39,8 @@ var nsFiles = map[string]string{
 // namespace of the container's init (the user namespace first, in the
 // nsenter stage), its cgroups, and applies the process's own settings.
 func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
-	switch st := c.Status(); st {
+	st := c.Status()
+	switch st {
 	case Running, Created:
 	case Paused:
 		if !o.IgnorePaused {
@@ -46,9 +49,17 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 	default:
 		return nil, fmt.Errorf("%s is %s: %w", c.ID, st, ErrNotRunning)
 	}
+	if st == Created && os.Geteuid() != 0 {
+		// Until start, init is not dumpable (it holds the runtime's fds),
+		// and its /proc/<pid>/ns entries are then root's alone.
+		return nil, fmt.Errorf("%s is created but not started: without root, exec has to wait for start (init's namespaces are not reachable before)", c.ID)
+	}
 	cfg := *c.State.Config
 	cfg.Process = *o.Process
 	if err := checkLSM(&cfg); err != nil {
+		return nil, err
+	}
+	if err := checkUnprivileged(&cfg, true); err != nil {
 		return nil, err
 	}
 	cfg.Hooks = nil
@@ -64,6 +75,7 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 		Config:        &cfg,
 		PreserveFDs:   o.PreserveFDs,
 		ConsoleSocket: o.ConsoleSocket,
+		Warn:          o.Warn,
 	}}
 	err := sp.start()
 	if err == nil {

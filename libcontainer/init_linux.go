@@ -171,6 +171,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		if err := step("hostname", setHostname(cfg)); err != nil {
 			return err
 		}
+		if err := step("loopback", upLoopback(cfg)); err != nil {
+			return err
+		}
 		if err := step("sysctl", writeSysctls(cfg.Sysctl)); err != nil {
 			return err
 		}

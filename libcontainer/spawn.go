@@ -30,6 +30,9 @@ type CreateOpts struct {
 	// and the process has a terminal, Create returns the master in Console.
 	ConsoleSocket string
 	PidFile       string
+	// Warn receives what does not fail the command but should be said
+	// (a rootless container's cgroup limits that could not be applied).
+	Warn func(msg string)
 }
 
 // CreateResult is what Create hands back.
@@ -62,6 +65,13 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	if err := checkLSM(o.Config); err != nil {
 		return nil, err
 	}
+	if err := checkUnprivileged(o.Config, false); err != nil {
+		return nil, err
+	}
+	idmaps, err := planIDMaps(o.Config)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
 	}
@@ -90,7 +100,7 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 		Annotations: o.Config.Annotations,
 		Config:      o.Config,
 	}}
-	sp := &spawner{o: o, c: c}
+	sp := &spawner{o: o, c: c, idmaps: idmaps}
 	defer func() {
 		if err != nil {
 			sp.cleanup()
@@ -130,14 +140,16 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
-	cmd        *exec.Cmd
-	sock       *os.File // parent end of the sync socket
-	cfgPipe    *os.File // write end of the config pipe, until sent
-	console    *os.File
-	child      bool
-	pid        int // init's host pid, once known
-	startTime  uint64
-	pidFile    bool
+	// idmaps: how to write the maps of a new user namespace (nil: none).
+	idmaps    *idMapPlan
+	cmd       *exec.Cmd
+	sock      *os.File // parent end of the sync socket
+	cfgPipe   *os.File // write end of the config pipe, until sent
+	console   *os.File
+	child     bool
+	pid       int // init's host pid, once known
+	startTime uint64
+	pidFile   bool
 }
 
 func (sp *spawner) start() error {
@@ -235,8 +247,10 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 	}
 	// init opens it as the container's root, which in a user namespace is
 	// another host uid: give the fifo to that uid.
+	// Without root that is possible only for the caller's own ids; the
+	// mode below is enough then.
 	uid, gid := rootIDs(sp.o.Config)
-	if err := os.Chown(fifo, uid, gid); err != nil {
+	if err := os.Chown(fifo, uid, gid); err != nil && (os.Geteuid() == 0 || !errors.Is(err, unix.EPERM)) {
 		return nil, fmt.Errorf("chown %s: %w", fifo, err)
 	}
 	// By then init may have become a non-root user: let anyone write (the
@@ -275,7 +289,7 @@ func (sp *spawner) sendConfig() error {
 }
 
 // bootstrap renders the nsenter stage's directives (nsenter/nsexec.c).
-func bootstrap(cfg *configs.Config) string {
+func bootstrap(cfg *configs.Config, idmaps *idMapPlan) string {
 	var b strings.Builder
 	var clone uintptr
 	for _, ns := range cfg.Namespaces {
@@ -286,6 +300,9 @@ func bootstrap(cfg *configs.Config) string {
 		}
 	}
 	fmt.Fprintf(&b, "clone %d\n", clone)
+	if idmaps != nil && idmaps.setgroupsDeny {
+		b.WriteString("setgroups deny\n")
+	}
 	for clock, off := range cfg.TimeOffsets {
 		fmt.Fprintf(&b, "timens %s %d %d\n", clock, off.Secs, off.Nanosecs)
 	}
@@ -295,22 +312,17 @@ func bootstrap(cfg *configs.Config) string {
 // drive runs the parent's half of the nsenter and sync protocols.
 func (sp *spawner) drive() error {
 	cfg := sp.o.Config
-	if err := sendRaw(sp.sock, bootstrap(cfg)); err != nil {
+	if err := sendRaw(sp.sock, bootstrap(cfg, sp.idmaps)); err != nil {
 		return err
 	}
 	m, err := expect(sp.sock, msgNsenter)
 	if err != nil {
 		return sp.initFailed(err)
 	}
-	if err := writeIDMaps(m.Pid, cfg); err != nil {
+	if err := writeIDMaps(m.Pid, cfg, sp.idmaps); err != nil {
 		return err
 	}
-	if sp.exec {
-		err = sp.c.joinCgroups(m.Pid, sp.subCgroups)
-	} else {
-		err = sp.c.applyCgroups(m.Pid)
-	}
-	if err != nil {
+	if err := sp.placeInCgroups(m.Pid); err != nil {
 		return err
 	}
 	if err := sendRaw(sp.sock, "ack"); err != nil {
@@ -484,50 +496,4 @@ func sendRaw(sock *os.File, s string) error {
 			return nil
 		}
 	}
-}
-
-// rootIDs are the host uid and gid of the container's root.
-func rootIDs(cfg *configs.Config) (int, int) {
-	uid, gid := 0, 0
-	for _, m := range cfg.UIDMappings {
-		if m.ContainerID == 0 {
-			uid = int(m.HostID)
-		}
-	}
-	for _, m := range cfg.GIDMappings {
-		if m.ContainerID == 0 {
-			gid = int(m.HostID)
-		}
-	}
-	return uid, gid
-}
-
-// writeIDMaps writes the user namespace's maps of the nsenter stage's pid.
-func writeIDMaps(pid int, cfg *configs.Config) error {
-	if _, ok := cfg.NamespacePath("user"); !ok || len(cfg.UIDMappings) == 0 {
-		return nil
-	}
-	if p, _ := cfg.NamespacePath("user"); p != "" {
-		return nil
-	}
-	base := "/proc/" + strconv.Itoa(pid) + "/"
-	if err := writeMap(base+"uid_map", cfg.UIDMappings); err != nil {
-		return fmt.Errorf("linux.uidMappings: %w", err)
-	}
-	if err := writeMap(base+"gid_map", cfg.GIDMappings); err != nil {
-		return fmt.Errorf("linux.gidMappings: %w", err)
-	}
-	return nil
-}
-
-func writeMap(path string, maps []configs.IDMap) error {
-	var b strings.Builder
-	for _, m := range maps {
-		fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
-	}
-	// The kernel takes the whole map in one write.
-	if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

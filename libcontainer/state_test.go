@@ -102,9 +102,14 @@ func TestBootstrap(t *testing.T) {
 		{Type: "network", Flag: 0x40000000, Path: "/var/run/netns/x"},
 		{Type: "mount", Flag: 0x20000},
 	}}
-	got := bootstrap(cfg)
+	got := bootstrap(cfg, nil)
 	want := "join 1073741824 /var/run/netns/x\nclone 537001984\n"
 	if got != want {
+		t.Fatalf("bootstrap = %q, want %q", got, want)
+	}
+	// an unprivileged direct gid map: init must not call setgroups
+	got = bootstrap(cfg, &idMapPlan{setgroupsDeny: true})
+	if want += "setgroups deny\n"; got != want {
 		t.Fatalf("bootstrap = %q, want %q", got, want)
 	}
 }

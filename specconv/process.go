@@ -134,7 +134,7 @@ func convertRlimits(cp *configs.Process, rlimits []specs.POSIXRlimit) error {
 			// setrlimit(2) would fail EINVAL.
 			return fieldErr(field, "soft limit %d is above hard limit %d", r.Soft, r.Hard)
 		}
-		cp.Rlimits = append(cp.Rlimits, configs.Rlimit{Type: t, Soft: r.Soft, Hard: r.Hard})
+		cp.Rlimits = append(cp.Rlimits, configs.Rlimit{Type: t, Name: r.Type, Soft: r.Soft, Hard: r.Hard})
 	}
 	return nil
 }

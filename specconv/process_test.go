@@ -164,7 +164,7 @@ func TestRlimits(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if want := []configs.Rlimit{{Type: num, Soft: 10, Hard: ^uint64(0)}}; !reflect.DeepEqual(c.Process.Rlimits, want) {
+		if want := []configs.Rlimit{{Type: num, Name: name, Soft: 10, Hard: ^uint64(0)}}; !reflect.DeepEqual(c.Process.Rlimits, want) {
 			t.Errorf("%s: Rlimits = %+v", name, c.Process.Rlimits)
 		}
 	}
@@ -181,7 +181,7 @@ func TestRlimits(t *testing.T) {
 		{name: "order kept", mutate: func(s *specs.Spec, _ *Options) {
 			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1, Hard: 2}, {Type: "RLIMIT_CORE"}}
 		}, check: func(t *testing.T, c *configs.Config) {
-			want := []configs.Rlimit{{Type: unix.RLIMIT_NOFILE, Soft: 1, Hard: 2}, {Type: unix.RLIMIT_CORE}}
+			want := []configs.Rlimit{{Type: unix.RLIMIT_NOFILE, Name: "RLIMIT_NOFILE", Soft: 1, Hard: 2}, {Type: unix.RLIMIT_CORE, Name: "RLIMIT_CORE"}}
 			if !reflect.DeepEqual(c.Process.Rlimits, want) {
 				t.Errorf("Rlimits = %+v", c.Process.Rlimits)
 			}

@@ -80,6 +80,7 @@ func convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 		func() error { return convertSysctl(c, linux.Sysctl) },
 		func() error { return convertRootPropagation(c, linux.RootfsPropagation) },
 		func() error { return convertMounts(c, spec.Mounts, opts) },
+		func() error { return checkMountIDs(c, opts) },
 		func() error { return convertDevices(c, linux.Devices) },
 		func() error { return convertPaths(c, linux) },
 		func() error { return convertProcess(c, spec.Process) },

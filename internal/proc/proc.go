@@ -55,3 +55,18 @@ func Alive(pid int, start uint64) bool {
 	s, err := State(pid)
 	return err == nil && s != 'Z' && s != 'X'
 }
+
+// InUserNS reports whether this process runs in a user namespace other
+// than the host's initial one, which maps all 2^32-1 ids onto themselves.
+func InUserNS() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	return !initialUIDMap(b)
+}
+
+func initialUIDMap(b []byte) bool {
+	f := bytes.Fields(b)
+	return len(f) == 3 && string(f[0]) == "0" && string(f[1]) == "0" && string(f[2]) == "4294967295"
+}

@@ -57,8 +57,9 @@ type Config struct {
 
 	// MountLabel is linux.mountLabel: the SELinux context for the mounts.
 	MountLabel string `json:"mount_label,omitempty"`
-	// Rootless is true with --rootless or when berth runs without root:
-	// devices are bind-mounted rather than created, cgroup errors tolerated.
+	// Rootless is --rootless (auto: true when berth runs without root or
+	// in a user namespace): a cgroup berth may not create or join is
+	// skipped (with a warning when resource limits were asked for).
 	Rootless bool `json:"rootless,omitempty"`
 }
 
@@ -148,7 +149,9 @@ type Process struct {
 
 // Rlimit is one resolved process.rlimits entry.
 type Rlimit struct {
-	Type int    `json:"type"`
+	Type int `json:"type"`
+	// Name is the config.json name (RLIMIT_NOFILE), for messages.
+	Name string `json:"name,omitempty"`
 	Soft uint64 `json:"soft"`
 	Hard uint64 `json:"hard"`
 }

@@ -114,9 +114,38 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 	}
 	desc := fmt.Sprintf("%s on %s", m.Type, m.Destination)
 	if err := unix.Mount(m.Source, t.procPath(), m.Type, m.Flags, withLabel(m, cfg.MountLabel)); err != nil {
+		if src := hostFallback(m.Type); src != "" && err == unix.EPERM && userns {
+			return bindHost(t, m, src)
+		}
 		return wrap("mount", desc, err)
 	}
 	return finishMount(t, m)
+}
+
+// hostFallback names the host's mount that stands in for a new sysfs or
+// proc where the kernel refuses one. In a user namespace it allows a new
+// sysfs only with a network namespace owned by that user namespace (sysfs
+// shows the mounter's network devices), and a new proc only with a pid
+// namespace owned by it: a rootless container that shares the host's
+// network or pids gets the host's /sys or /proc, which show it nothing it
+// does not share (runc does the same for /sys).
+func hostFallback(fstype string) string {
+	switch fstype {
+	case "sysfs":
+		return "/sys"
+	case "proc":
+		return "/proc"
+	}
+	return ""
+}
+
+// bindHost binds src recursively (its submounts are locked to it in a user
+// namespace) with the flags of m.
+func bindHost(t *target, m *configs.Mount, src string) error {
+	b := *m
+	b.Source = src
+	b.Flags |= unix.MS_BIND | unix.MS_REC
+	return bindMount(t, &b, true)
 }
 
 // bindMount binds m.Source and then applies the flags a bind mount ignores

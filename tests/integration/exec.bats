@@ -9,16 +9,23 @@ load helpers
 setup_file() { build_recvtty; }
 
 setup() {
-	setup_berth
+	setup_berth --rootless
 	make_bundle
 	hostdir_mount
 	# a tmpfs from config.json, that exec must see (the mount point is made here: the
 	# rootfs is read-only)
 	mkdir -p "$BUNDLE/rootfs/scratch"
 	# init: pid 1 that does nothing (and reaps nothing: a zombie left behind shows)
-	update_config '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=1777"]}]
+	# (rootless: the user namespace as well, which the others are owned by)
+	update_config --arg rl "${ROOTLESS:-}" '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=1777"]}]
 		| .hostname = "exec-host" | .process.args = ["sleep", "1000"]
-		| .linux.namespaces = [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}]'
+		| .linux.namespaces = [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}]
+			+ (if $rl != "" then [{"type": "user"}] else [] end)'
+	if [ -n "${ROOTLESS:-}" ] && [ -n "${BERTH_TEST_DELEGATED:-}" ]; then
+		# rootless: a cgroup of its own under the lane's, which the user owns (absolute
+		# paths are out of its reach, and berth would run the container without one)
+		update_config --arg p "$ID" '.linux.cgroupsPath = $p'
+	fi
 }
 teardown() {
 	# a test that paused the container resumes it first, even when it failed half-way
@@ -198,10 +205,13 @@ fd_list() {
 	[ "${lines[1]}" = 1000 ]
 	[[ "${lines[2]}" =~ ^Uid:[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000$ ]]
 	exec_bg e -u 1000:1000 "$ID" sleep 100
-	[ "$(status_field "$EPID" Uid)" = "1000	1000	1000	1000" ]
-	[ "$(status_field "$EPID" Gid)" = "1000	1000	1000	1000" ]
+	# on the host: the ids they map to (themselves without a user namespace)
+	local u g r
+	u=$(host_id uid 1000) g=$(host_id gid 1000) r=$(host_id uid 0)
+	[ "$(status_field "$EPID" Uid)" = "$u	$u	$u	$u" ]
+	[ "$(status_field "$EPID" Gid)" = "$g	$g	$g	$g" ]
 	# init is untouched
-	[ "$(status_field "$INIT" Uid)" = "0	0	0	0" ]
+	[ "$(status_field "$INIT" Uid)" = "$r	$r	$r	$r" ]
 	end_bg
 }
 
@@ -212,7 +222,7 @@ fd_list() {
 	[ "${lines[0]}" = 1000 ]
 	[[ "${lines[1]}" =~ ^Groups:[[:space:]]+29[[:space:]]4242[[:space:]]*$ ]]
 	exec_bg e -u 1000:1000 -g 29 -g 4242 "$ID" sleep 100
-	[ "$(status_field "$EPID" Groups | xargs)" = "29 4242" ]
+	[ "$(status_field "$EPID" Groups | xargs)" = "$(host_id gid 29) $(host_id gid 4242)" ]
 	end_bg
 }
 
@@ -372,9 +382,19 @@ EOF
 	# host side, on a live one (--pid-file, as containerd passes it)
 	jq '.args = ["sleep", "100"]' "$BATS_TEST_TMPDIR/process.json" >"$BATS_TEST_TMPDIR/p2.json"
 	exec_bg e --process "$BATS_TEST_TMPDIR/p2.json" "$ID"
-	[ "$(status_field "$EPID" Uid)" = "1000	1000	1000	1000" ]
+	local u
+	u=$(host_id uid 1000)
+	[ "$(status_field "$EPID" Uid)" = "$u	$u	$u	$u" ]
 	[ "$(stat -Lc '%d:%i' "/proc/$EPID/cwd")" = "$(stat -c '%d:%i' "$BUNDLE/rootfs/tmp")" ]
-	tr '\0' '\n' <"/proc/$EPID/environ" | grep -qx FOO=from-file
+	if [ -z "${ROOTLESS:-}" ]; then
+		tr '\0' '\n' <"/proc/$EPID/environ" | grep -qx FOO=from-file
+	else
+		# environ is readable by its owner only, here a subordinate uid the user is not:
+		# read it as that uid, in the container (its pid there from the host's NSpid)
+		local nspid
+		nspid=$(status_field "$EPID" NSpid | awk '{ print $NF }')
+		berth exec -u 1000:1000 "$ID" cat "/proc/$nspid/environ" </dev/null | tr '\0' '\n' | grep -qx FOO=from-file
+	fi
 	[ "$(ns_inode "$EPID" mnt)" = "$(ns_inode "$INIT" mnt)" ]
 	end_bg
 }
@@ -558,6 +578,7 @@ EOF
 }
 
 @test "exec into a paused container: refused unless --ignore-paused" {
+	skip_without_user_cgroup
 	start_ctr
 	berth pause "$ID"
 	PAUSED=$ID

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shared helpers for berth's end-to-end tests (bats, root only).
+# Shared helpers for berth's end-to-end tests (bats; root, and for the files that say
+# so, an unprivileged user: the rootless lane, rootless-lane.sh).
 #
 # Every test gets:
 #   $BERTH    the runtime under test (default: $REPO/berth); set BERTH=/usr/sbin/runc
@@ -9,6 +10,7 @@
 #             containers uses "$ID-2", "$ID-x", ... so that every ID starts with $ID.
 #   $BUNDLE   the bundle made by make_bundle (rootfs copied from a per-run cache).
 #   $HOSTDIR  an empty host directory (mode 0777) to bind-mount into containers.
+#   $ROOTLESS 1 when the tests run without root (their bundles get a user namespace).
 # Each .bats file calls setup_berth from setup() and teardown_berth from teardown().
 # teardown_berth deletes (--force) whatever the test left in $ROOT, then FAILS the test
 # if anything was left behind: state entries, mounts of the test's paths, processes.
@@ -39,8 +41,14 @@ skip_if_runc() {
 
 # --- per-test setup / teardown --------------------------------------------------------
 
+# setup_berth [--rootless]: --rootless says that the file's tests also run as an
+# unprivileged user (the rootless lane); without it they skip when not root.
 setup_berth() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
+	ROOTLESS=
+	if [ "$(id -u)" != 0 ]; then
+		[ "${1:-}" = --rootless ] || skip "needs root"
+		ROOTLESS=1
+	fi
 	[ -x "$BERTH" ] || {
 		echo "BERTH=$BERTH is not an executable (build berth, or set BERTH=/usr/sbin/runc)" >&2
 		return 1
@@ -320,14 +328,70 @@ rootfs_cache() {
 
 # make_bundle [DIR=$BUNDLE]: a bundle with a copy of the busybox rootfs and a config.json
 # from `$BERTH spec`, with process.terminal=false. Sets BUNDLE to DIR.
+# Without root: `spec --rootless`, and mappings that also give the container the ids of
+# the user's /etc/subuid and /etc/subgid ranges (as Podman does), so that users other
+# than root exist in it.
 make_bundle() {
 	local dir=${1:-$BUNDLE} cache
 	cache=$(rootfs_cache) || return 1
 	mkdir -p "$dir"
 	cp -a "$cache" "$dir/rootfs"
-	(cd "$dir" && "$BERTH" spec 3>&-) || return 1
+	if [ -n "${ROOTLESS:-}" ]; then
+		(cd "$dir" && "$BERTH" spec --rootless 3>&-) || return 1
+	else
+		(cd "$dir" && "$BERTH" spec 3>&-) || return 1
+	fi
 	BUNDLE=$dir
 	update_config '.process.terminal = false'
+	if [ -n "${ROOTLESS:-}" ]; then
+		add_subid_mappings
+	fi
+}
+
+# subid_range FILE: "START COUNT" of the first range FILE (/etc/subuid, /etc/subgid)
+# gives the current user, or nothing.
+subid_range() {
+	awk -F: -v u="$(id -un)" -v n="$(id -u)" '($1 == u || $1 == n) && $3 > 0 { print $2, $3; exit }' "$1" 2>/dev/null
+}
+
+# add_subid_mappings: container ids 1.. mapped to the user's subordinate range (if any
+# and if newuidmap/newgidmap are installed); container root stays the user.
+add_subid_mappings() {
+	local u g
+	command -v newuidmap >/dev/null && command -v newgidmap >/dev/null || return 0
+	u=$(subid_range /etc/subuid)
+	g=$(subid_range /etc/subgid)
+	[ -n "$u" ] && [ -n "$g" ] || return 0
+	update_config --argjson us "${u% *}" --argjson un "${u#* }" --argjson gs "${g% *}" --argjson gn "${g#* }" \
+		'.linux.uidMappings += [{"containerID": 1, "hostID": $us, "size": $un}]
+		| .linux.gidMappings += [{"containerID": 1, "hostID": $gs, "size": $gn}]'
+}
+
+# skip_without_user_cgroup: in the rootless lane, skip unless it runs in cgroups delegated
+# to its user (rootless-lane.sh), where a container with a relative linux.cgroupsPath
+# gets a cgroup of its own.
+skip_without_user_cgroup() {
+	if [ -n "${ROOTLESS:-}" ] && [ -z "${BERTH_TEST_DELEGATED:-}" ]; then
+		skip "rootless: needs a cgroup the user can write, and none is delegated to it"
+	fi
+}
+
+# host_id uid|gid ID: the host id of container id ID under $BUNDLE's mappings (ID itself
+# without a user namespace).
+host_id() {
+	jq -r --arg k "$1" --argjson id "$2" '
+		(.linux[$k + "Mappings"] // []) as $m
+		| if ($m | length) == 0 then $id
+		  else first($m[] | select(.containerID <= $id and $id < .containerID + .size)
+			| .hostID + $id - .containerID) // "unmapped" end' "$BUNDLE/config.json"
+}
+
+# skip_if_rootless REASON: skip this test in the rootless lane; REASON says why it cannot
+# work without root.
+skip_if_rootless() {
+	if [ -n "${ROOTLESS:-}" ]; then
+		skip "rootless: $*"
+	fi
 }
 
 # update_config [JQ OPTIONS...] EXPR: edit $BUNDLE/config.json with jq.
@@ -413,7 +477,13 @@ mountinfo_line() {
 
 # build_test_cmd NAME: build the test helper tests/cmd/NAME once per run (flock-guarded:
 # files may run in parallel) and print its path. For setup_file of the files that use it.
+# The rootless lane brings them built beforehand in $BERTH_TEST_CMDS (its user has no Go
+# cache, and may not read the checkout).
 build_test_cmd() {
+	if [ -n "${BERTH_TEST_CMDS:-}" ] && [ -x "$BERTH_TEST_CMDS/$1" ]; then
+		echo "$BERTH_TEST_CMDS/$1"
+		return 0
+	fi
 	local bin=$BATS_RUN_TMPDIR/$1 go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 	(
 		flock 9

@@ -4,7 +4,7 @@
 load helpers
 
 setup() {
-	setup_berth
+	setup_berth --rootless
 	make_bundle
 	hostdir_mount
 }

@@ -1,0 +1,91 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// What changes when berth runs without root: the checks that turn a
+// kernel refusal deep in init into an error naming the config field, and
+// the cgroups it may have to do without.
+
+// checkUnprivileged refuses, before anything is made, what cannot work
+// without root: a container without a user namespace (every other
+// namespace and mount needs CAP_SYS_ADMIN over one the caller owns), and
+// rlimits above the caller's own hard limits (raising one needs
+// CAP_SYS_RESOURCE in the host's user namespace).
+func checkUnprivileged(cfg *configs.Config, exec bool) error {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	if _, ok := cfg.NamespacePath("user"); !ok && !exec {
+		return fmt.Errorf("linux.namespaces: berth runs without root (uid %d), which needs a user namespace: add {\"type\": \"user\"} and mappings of your own ids (`berth spec --rootless` writes such a config)", os.Geteuid())
+	}
+	for _, r := range cfg.Process.Rlimits {
+		var cur unix.Rlimit
+		if err := unix.Getrlimit(r.Type, &cur); err != nil {
+			continue
+		}
+		if r.Hard > cur.Max {
+			return fmt.Errorf("process.rlimits %s: hard limit %d is above your own (%d), which cannot be raised without root", r.Name, r.Hard, cur.Max)
+		}
+	}
+	return nil
+}
+
+// placeInCgroups puts the nsenter stage's pid in the container's cgroups
+// (create) or in those of the running container (exec). In rootless mode a
+// cgroup the user may not create or write is no failure: the container
+// runs in berth's own cgroups (as runc does on cgroup v1), with a warning
+// when it asked for resource limits that are then not applied. A cgroup
+// the user can write (delegated to it) is used as for root.
+func (sp *spawner) placeInCgroups(pid int) error {
+	var err error
+	if sp.exec {
+		err = sp.c.joinCgroups(pid, sp.subCgroups)
+	} else {
+		err = sp.c.applyCgroups(pid)
+	}
+	if err == nil || !sp.o.Config.Rootless || !permissionError(err) {
+		return err
+	}
+	if !sp.exec {
+		// Whatever Apply made before the refusal goes; the container
+		// then has no cgroup of its own.
+		sp.c.destroyCgroups()
+		sp.c.State.CgroupPaths, sp.c.State.CgroupCreated = nil, nil
+	}
+	if hasLimits(sp.o.Config.Resources) || sp.exec {
+		sp.warn(fmt.Sprintf("rootless: %v: the container runs without a cgroup of its own and without its resource limits (give the user a writable cgroup for them)", err))
+	}
+	return nil
+}
+
+// permissionError: the refusals of a cgroup tree the user does not own.
+func permissionError(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, unix.EROFS)
+}
+
+// hasLimits: resources that a cgroup would have enforced. Device rules
+// do not count: without root a container gets no device node that the
+// user could not open anyway (they are bind mounts of the host's).
+func hasLimits(r *specs.LinuxResources) bool {
+	if r == nil {
+		return false
+	}
+	return r.Memory != nil || r.CPU != nil || r.Pids != nil || r.BlockIO != nil ||
+		len(r.HugepageLimits) > 0 || r.Network != nil || len(r.Rdma) > 0 || len(r.Unified) > 0
+}
+
+func (sp *spawner) warn(msg string) {
+	if sp.o.Warn != nil {
+		sp.o.Warn(msg)
+	}
+}
