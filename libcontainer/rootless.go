@@ -40,6 +40,15 @@ func checkUnprivileged(cfg *configs.Config, exec bool) error {
 	return nil
 }
 
+// rootHint says what to do when a user without root may not write the
+// state root (/run/berth, when XDG_RUNTIME_DIR is not set).
+func rootHint(err error) string {
+	if errors.Is(err, fs.ErrPermission) && os.Geteuid() != 0 {
+		return " (without root, set XDG_RUNTIME_DIR or --root to a directory of yours)"
+	}
+	return ""
+}
+
 // placeInCgroups puts the nsenter stage's pid in the container's cgroups
 // (create) or in those of the running container (exec). In rootless mode a
 // cgroup the user may not create or write is no failure: the container
@@ -48,6 +57,9 @@ func checkUnprivileged(cfg *configs.Config, exec bool) error {
 // the user can write (delegated to it) is used as for root.
 func (sp *spawner) placeInCgroups(pid int) error {
 	var err error
+	if sp.o.Config.Rootless && !sp.exec {
+		dropDeviceRules(sp.o.Config)
+	}
 	if sp.exec {
 		err = sp.c.joinCgroups(pid, sp.subCgroups)
 	} else {
@@ -66,6 +78,21 @@ func (sp *spawner) placeInCgroups(pid int) error {
 		sp.warn(fmt.Sprintf("rootless: %v: the container runs without a cgroup of its own and without its resource limits (give the user a writable cgroup for them)", err))
 	}
 	return nil
+}
+
+// dropDeviceRules leaves the device cgroup alone in rootless mode, as runc
+// does in a user namespace: programming it needs CAP_SYS_ADMIN in the
+// host's user namespace (devices.allow on v1, a BPF program on v2), so
+// even a cgroup delegated to the user would be refused, and it guards
+// nothing there: the container's device nodes are bind mounts of the
+// host's, which the user can open or not anyway.
+func dropDeviceRules(cfg *configs.Config) {
+	if cfg.Resources == nil || len(cfg.Resources.Devices) == 0 {
+		return
+	}
+	r := *cfg.Resources
+	r.Devices = nil
+	cfg.Resources = &r
 }
 
 // permissionError: the refusals of a cgroup tree the user does not own.

@@ -73,14 +73,14 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 		return nil, err
 	}
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
-		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
+		return nil, fmt.Errorf("create state root %s: %w%s", o.Root, err, rootHint(err))
 	}
 	dir := filepath.Join(o.Root, o.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("%s: %w", o.ID, ErrExist)
 		}
-		return nil, fmt.Errorf("create state directory %s: %w", dir, err)
+		return nil, fmt.Errorf("create state directory %s: %w%s", dir, err, rootHint(err))
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
@@ -246,9 +246,8 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 		return nil, fmt.Errorf("mkfifo %s: %w", fifo, err)
 	}
 	// init opens it as the container's root, which in a user namespace is
-	// another host uid: give the fifo to that uid.
-	// Without root that is possible only for the caller's own ids; the
-	// mode below is enough then.
+	// another host uid: give the fifo to that uid (without root, possible
+	// only when that is the caller's own; the mode below is enough then).
 	uid, gid := rootIDs(sp.o.Config)
 	if err := os.Chown(fifo, uid, gid); err != nil && (os.Geteuid() == 0 || !errors.Is(err, unix.EPERM)) {
 		return nil, fmt.Errorf("chown %s: %w", fifo, err)

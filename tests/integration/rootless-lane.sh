@@ -147,7 +147,7 @@ echo "rootless-lane: as $LANE_USER ($(id -u "$LANE_USER")), $(grep "^$LANE_USER:
 cd "$work"
 rc=0
 setpriv --reuid="$LANE_USER" --regid="$LANE_USER" --init-groups --reset-env \
-	env HOME="$work/home" TMPDIR="$work/tmp" XDG_RUNTIME_DIR="$work/xdg" \
+	env HOME="$work/home" TMPDIR="$work/tmp" XDG_RUNTIME_DIR="$work/xdg" SHELL=/bin/sh \
 	PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
 	BERTH="$work/repo/berth" BERTH_TEST_CMDS="$work/cmds" \
 	BERTH_TEST_DELEGATED="$BERTH_TEST_DELEGATED" BERTH_TIMEOUT="${BERTH_TIMEOUT:-60}" \

@@ -48,6 +48,13 @@ need_subids() {
 	[ ! -e "$XDG_RUNTIME_DIR/berth/$ID" ]
 }
 
+@test "rootless: without XDG_RUNTIME_DIR or --root, the error says to set one" {
+	run --separate-stderr env -u XDG_RUNTIME_DIR "$BERTH" run --bundle "$BUNDLE" "$ID" </dev/null 3>&-
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"/run/berth"*"permission denied (without root, set XDG_RUNTIME_DIR or --root to a directory of yours)"* ]]
+}
+
 @test "rootless: --rootless takes true, auto (and false, see the cgroup test); another value is an error" {
 	set_cmd 'echo ran'
 	local v
@@ -336,19 +343,27 @@ need_subids() {
 	[ "$(berth ps --format json "$ID")" = "[$init]" ]
 }
 
-@test "rootless: a cgroup delegated to the user is used: placement, ps, pause/resume, kill --all, removal" {
+@test "rootless: a cgroup delegated to the user is used: placement, limits, ps, pause/resume, kill --all, removal" {
 	skip_without_user_cgroup
-	# relative: under the caller's own cgroup, which the lane delegated to the user
-	update_config --arg p "$ID" '.linux.cgroupsPath = $p'
+	# relative: under the caller's own cgroup, which the lane delegated to the user; the
+	# device rules are left out (only root can program the device cgroup)
+	update_config --arg p "$ID" '.linux.cgroupsPath = $p
+		| .linux.resources = {"devices": [{"allow": false, "access": "rwm"}], "pids": {"limit": 50}}'
 	set_cmd 'sleep 200 & exec sleep 100'
 	run_detached "$ID"
+	cat "$(cerr "$ID")"
 	[ ! -s "$(cerr "$ID")" ]
-	local init line dirs
+	local init line dirs pids
 	init=$(pid_of "$ID")
 	# every hierarchy: the caller's cgroup + /<id>
 	while IFS= read -r line; do
 		[[ "$line" == *"/$ID" ]] || { echo "not placed: $line"; false; }
 	done <"/proc/$init/cgroup"
+	# the limit is in force: pids.max of its cgroup (v1 pids hierarchy, or v2)
+	pids=$(awk -F: '$2 == "pids" || ($1 == 0 && $2 == "") { print $3 }' "/proc/$init/cgroup" | head -1)
+	pids=$(find /sys/fs/cgroup -maxdepth 8 -path "*$pids/pids.max" 2>/dev/null | head -1)
+	[ -n "$pids" ]
+	[ "$(cat "$pids")" = 50 ]
 	[ "$(berth ps --format json "$ID" | jq length)" = 2 ]
 	berth pause "$ID"
 	[ "$(status_of "$ID")" = paused ]
