@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,8 @@ func createDevice(rootfd int, d *configs.Device, userns bool) error {
 		return err
 	}
 	defer parent.close()
-	if userns {
+	// A fifo needs no privilege: made in a user namespace too.
+	if userns && d.Type != 'p' {
 		return bindDevice(rootfd, d)
 	}
 	var typ uint32
@@ -102,7 +104,21 @@ func createDevice(rootfd int, d *configs.Device, userns bool) error {
 	return unix.Fchownat(parent.fd, name, int(d.UID), int(d.GID), unix.AT_SYMLINK_NOFOLLOW)
 }
 
+// bindDevice binds the host's node at the same path, which must be the
+// device asked for: without CAP_MKNOD there is no other way to give the
+// container a device node.
 func bindDevice(rootfd int, d *configs.Device) error {
+	var st unix.Stat_t
+	if err := unix.Stat(d.Path, &st); err != nil {
+		return fmt.Errorf("no mknod without root: a device is the host's node at the same path, bind-mounted: %w", err)
+	}
+	want := uint32(unix.S_IFCHR)
+	if d.Type == 'b' {
+		want = unix.S_IFBLK
+	}
+	if st.Mode&unix.S_IFMT != want || unix.Major(st.Rdev) != uint32(d.Major) || unix.Minor(st.Rdev) != uint32(d.Minor) {
+		return fmt.Errorf("no mknod without root: a device is the host's node at the same path, bind-mounted, and the host's %s is not %c %d:%d", d.Path, d.Type, d.Major, d.Minor)
+	}
 	t, err := ensureIn(rootfd, d.Path, true)
 	if err != nil {
 		return err

@@ -248,6 +248,29 @@ need_subids() {
 	[ "${lines[6]}" = /proc/self/fd ]
 }
 
+@test "rootless: linux.devices: a fifo is made; a device is the host's node at that path, which must match" {
+	ls -l /dev/kmsg | grep -q '^c' || skip "no /dev/kmsg on the host"
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11},
+		{"path": "/dev/sub/myfifo", "type": "p", "fileMode": 420}]'
+	set_cmd 'stat -c "%F %t:%T" /dev/kmsg; stat -c "%F %a" /dev/sub/myfifo'
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "character special file 1:b" ]
+	[ "${lines[1]}" = "fifo 644" ]
+	# another number than the host's node has
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 12}]'
+	run_fg "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"/dev/kmsg"*"the host's /dev/kmsg is not c 1:12"* ]]
+	assert_nothing_left
+	# a path the host has no node at
+	update_config '.linux.devices = [{"path": "/dev/berth-no-such-dev", "type": "c", "major": 1, "minor": 3}]'
+	run_fg "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"/dev/berth-no-such-dev"*"no mknod without root"*"no such file or directory"* ]]
+	assert_nothing_left
+}
+
 # --- network, hostname -----------------------------------------------------------------
 
 @test "rootless: hostname, and a network namespace whose loopback is up" {
@@ -325,7 +348,7 @@ need_subids() {
 	assert_nothing_left
 }
 
-@test "rootless: without a cgroup, ps and kill --all act on the container's pid namespace" {
+@test "rootless: without a cgroup, ps and kill --all act on the container's pid namespace; pause is refused" {
 	set_cmd 'sleep 200 & echo $! > /host/child; exec sleep 100'
 	run_detached "$ID"
 	wait_for_file "$HOSTDIR/child"
@@ -341,6 +364,11 @@ need_subids() {
 	wait_pid_gone "$child"
 	pid_alive "$init"
 	[ "$(berth ps --format json "$ID")" = "[$init]" ]
+	# nothing to freeze it with
+	run --separate-stderr berth pause "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"no cgroup to freeze"* ]]
+	[ "$(status_of "$ID")" = running ]
 }
 
 @test "rootless: a cgroup delegated to the user is used: placement, limits, ps, pause/resume, kill --all, removal" {
