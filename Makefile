@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration integration-rootless conformance test-cgroupv2 bench clean
+.PHONY: all berth deps demo test unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless bench clean
 
 all: berth
 
@@ -30,8 +30,8 @@ demo: deps berth
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
 # Every test: unit tests, the integration suite (bats, real containers), its
-# rootless lane, the OCI conformance suite and the cgroup v2 lane.
-test: deps berth unit integration integration-rootless conformance test-cgroupv2
+# rootless lane, the OCI conformance suite and the cgroup v2 lanes.
+test: deps berth unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless
 
 unit:
 	$(GO) test ./...
@@ -52,6 +52,11 @@ conformance: berth
 # tests (tests/cgroupv2/run.sh; skipped, saying why, without the VM).
 test-cgroupv2: berth
 	GO=$(GO) tests/cgroupv2/run.sh $(CURDIR)/berth
+
+# Rootless berth in the same VM, with a cgroup v2 subtree delegated to an
+# unprivileged user (tests/vm/rootless-cgroup2.sh; skipped without the VM).
+test-cgroupv2-rootless: berth
+	tests/vm/rootless-cgroup2.sh $(CURDIR)/berth
 
 # Benchmark berth against runc, crun and floor.c (bench/README.md): writes
 # bench/results/latest.md and run-latency.png. N=50 etc. to change.
