@@ -114,6 +114,15 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		if err := c.signalAll(sig); err != nil {
 			return err
 		}
+		// init is in the cgroup and has had the signal with the rest: if
+		// that killed it and its parent (containerd's shim) reaped it
+		// already, it is gone, which is what the caller asked for. Saying
+		// "not running" here makes the shim report "process already
+		// finished" and `ctr task kill --all` fail.
+		if err := signalPid(c.State.Pid, c.State.StartTime, sig); err != nil && !errors.Is(err, ErrNotRunning) {
+			return err
+		}
+		return nil
 	}
 	return signalPid(c.State.Pid, c.State.StartTime, sig)
 }
