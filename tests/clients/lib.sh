@@ -59,7 +59,8 @@ clients_setup() {
 # told (containerd 1.6 puts every shim's socket in /run/containerd/s, named
 # by a hash). Teardown removes the entries that appeared in it during the
 # run and that no process listens on any more (a shim killed by teardown
-# leaves its socket), then DIR itself if the run created it.
+# leaves its socket) or that are empty directories, then DIR itself if the
+# run created it.
 outside_path() {
 	local key=${#OUTSIDE_PATHS[@]}
 	OUTSIDE_PATHS+=("$1")
@@ -78,6 +79,7 @@ clean_outside() {
 			printf '%s\n' "${OUTSIDE_BEFORE[i]}" | grep -qxF -- "$e" && continue
 			printf '%s\n' "$listening" | grep -qxF -- "$dir/$e" && continue
 			[ -S "$dir/$e" ] && rm -f "$dir/$e"
+			[ -d "$dir/$e" ] && rmdir "$dir/$e" 2>/dev/null
 		done
 		[ -n "${OUTSIDE_EXISTED[i]:-}" ] || rmdir "$dir" 2>/dev/null
 	done
