@@ -35,6 +35,7 @@ CGROUP_PARENTS=()
 OUTSIDE_PATHS=()
 OUTSIDE_BEFORE=()
 OUTSIDE_EXISTED=()
+OUTSIDE_ALL=()
 
 # --- set-up ------------------------------------------------------------------
 
@@ -55,15 +56,16 @@ clients_setup() {
 	echo "# $SUITE: runtime $RUNTIME ($("$RUNTIME" --version | head -1)), work dir $WORK, tag $TAG"
 }
 
-# outside_path DIR: a directory a daemon writes outside WORK whatever it is
-# told (containerd 1.6 puts every shim's socket in /run/containerd/s, named
-# by a hash). Teardown removes the entries that appeared in it during the
-# run and that no process listens on any more (a shim killed by teardown
-# leaves its socket) or that are empty directories, then DIR itself if the
-# run created it.
+# outside_path DIR [all]: a directory a daemon writes outside WORK whatever
+# it is told (containerd 1.6 puts every shim's socket in /run/containerd/s,
+# named by a hash). Teardown removes the entries that appeared in it during
+# the run and that no process listens on any more (a shim killed by
+# teardown leaves its socket) or that are empty directories (with "all":
+# whatever appeared), then DIR itself if the run created it.
 outside_path() {
 	local key=${#OUTSIDE_PATHS[@]}
 	OUTSIDE_PATHS+=("$1")
+	OUTSIDE_ALL[$key]=${2:-}
 	OUTSIDE_BEFORE[$key]=$(ls -A "$1" 2>/dev/null)
 	[ -e "$1" ] && OUTSIDE_EXISTED[$key]=1
 }
@@ -78,6 +80,10 @@ clean_outside() {
 		for e in $(ls -A "$dir"); do
 			printf '%s\n' "${OUTSIDE_BEFORE[i]}" | grep -qxF -- "$e" && continue
 			printf '%s\n' "$listening" | grep -qxF -- "$dir/$e" && continue
+			if [ -n "${OUTSIDE_ALL[i]}" ]; then
+				rm -rf "${dir:?}/$e"
+				continue
+			fi
 			[ -S "$dir/$e" ] && rm -f "$dir/$e"
 			[ -d "$dir/$e" ] && rmdir "$dir/$e" 2>/dev/null
 		done
