@@ -6,7 +6,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration conformance bench clean
+.PHONY: all berth deps demo test unit integration conformance test-clients bench clean
 
 all: berth
 
@@ -24,9 +24,10 @@ demo: deps berth
 	cp demo/config.json $(CACHE)/demo/config.json
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
-# Every test: unit tests, the integration suite (bats, real containers) and
-# the OCI conformance suite.
-test: deps berth unit integration conformance
+# Every test: unit tests, the integration suite (bats, real containers), the
+# OCI conformance suite, and the real clients (containerd, its CRI, Docker,
+# Podman) driving berth.
+test: deps berth unit integration conformance test-clients
 
 unit:
 	$(GO) test ./...
@@ -36,6 +37,13 @@ integration: berth
 
 conformance: berth
 	tests/conformance/run.sh $(CURDIR)/berth
+
+# containerd (ctr and CRI), Docker and Podman, each from Debian's packages
+# and started in private directories, driving berth (tests/clients/README.md).
+# RUNTIME=/usr/sbin/runc runs the same scenarios against runc; CLIENTS="docker
+# podman" runs only some.
+test-clients: deps berth
+	CLIENTS_CACHE=$(CACHE)/clients tests/clients/run.sh $(or $(RUNTIME),$(CURDIR)/berth)
 
 # Benchmark berth against runc, crun and floor.c (bench/README.md): writes
 # bench/results/latest.md and run-latency.png. N=50 etc. to change.

@@ -146,7 +146,7 @@ id=$OUT
 check_eq "host: memory.limit_in_bytes" 67108864 "$(cg_file memory "$CG_PARENT/$id" memory.limit_in_bytes 2>&1)"
 check_eq "host: pids.max" 20 "$(cg_file pids "$CG_PARENT/$id" pids.max 2>&1)"
 check_match "--pids-limit holds inside: the 21st process cannot fork" 'fork|Resource temporarily unavailable|can.t' \
-	"$(dockerc exec "$id" sh -c 'for i in $(seq 30); do sleep 100 & done; wait' 2>&1)"
+	"$(dockerc exec "$id" sh -c 'for i in $(seq 30); do sleep 5 & done; wait' 2>&1)"
 check "update --memory 128m --memory-swap 256m --cpu-shares 512" \
 	dockerc update --memory 128m --memory-swap 256m --cpu-shares 512 "$id"
 check_eq "host: memory.limit_in_bytes after update" 134217728 "$(cg_file memory "$CG_PARENT/$id" memory.limit_in_bytes 2>&1)"
