@@ -67,8 +67,8 @@ must "docker load of the locally built image" dockerc load -i "$WORK/image.tar"
 check_match "docker load names it" "Loaded image: $IMAGE" "$OUT"
 
 # --- run --rm, exit codes ----------------------------------------------------
-check_eq "run --rm prints stdout and stderr" "hello
-to-stderr" "$(drun --rm "$IMAGE" sh -c 'echo hello; echo to-stderr >&2' 2>&1)"
+check_eq "run --rm prints stdout" hello "$(drun --rm "$IMAGE" sh -c 'echo hello; echo to-stderr >&2' 2>"$WORK/stderr")"
+check_eq "run --rm prints stderr" to-stderr "$(cat "$WORK/stderr")"
 check_status "exit code passed through (3)" 3 drun --rm "$IMAGE" sh -c 'exit 3'
 # Docker maps the runtime's error text to 127 / 126 (CONTRACT.md).
 check_status "a missing command: 127" 127 drun --rm "$IMAGE" /no/such/binary
@@ -106,6 +106,8 @@ check_eq "the runtime under test runs it" "$id" "$(rt_list)"
 check_eq "exec: output" "exec-ok" "$(dockerc exec "$id" sh -c 'echo exec-ok' 2>&1)"
 check_status "exec: exit code (6)" 6 dockerc exec "$id" sh -c 'exit 6'
 check_eq "exec -u -w -e" "65534 /tmp x" "$(dockerc exec -u nobody -w /tmp -e V=x "$id" sh -c 'echo $(id -u) $(pwd) $V' 2>&1)"
+check_status "exec of a missing command: 126 (Docker's code for a failed exec)" 126 dockerc exec "$id" /no/such/binary
+check_match "exec of a missing command: the runtime's error" 'no such file or directory|executable file not found' "$OUT"
 check "exec -d starts a background process" dockerc exec -d "$id" sleep 777
 check "top lists it (runtime ps --format json)" wait_for "sleep 777 in docker top" 30 sh -c "'$DOCKER' top '$id' | grep -q 'sleep 777'"
 check "host: the exec'd process is in the container's pids cgroup" sh -c \

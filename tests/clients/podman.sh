@@ -99,8 +99,8 @@ check_match "podman load names it" "Loaded image.*berthbox:latest" "$OUT"
 check_eq "podman uses the runtime under test" "$RT" "$(podmanc info --format '{{.Host.OCIRuntime.Name}}')"
 
 # --- run --rm, exit codes --------------------------------------------------------
-check_eq "run --rm prints stdout and stderr" "hello
-to-stderr" "$(prun --rm "$IMAGE" sh -c 'echo hello; echo to-stderr >&2' 2>&1)"
+check_eq "run --rm prints stdout" hello "$(prun --rm "$IMAGE" sh -c 'echo hello; echo to-stderr >&2' 2>"$WORK/stderr")"
+check_eq "run --rm prints stderr" to-stderr "$(cat "$WORK/stderr")"
 check_status "exit code passed through (3)" 3 prun --rm "$IMAGE" sh -c 'exit 3'
 # Podman maps the runtime's (JSON) error text to 127 / 126 (CONTRACT.md).
 check_status "a missing command: 127" 127 prun --rm "$IMAGE" /no/such/binary
