@@ -63,6 +63,9 @@ start_daemon dockerd "'$DOCKER' version" \
 	--exec-opt native.cgroupdriver=cgroupfs --oom-score-adjust 0 --log-level warn
 
 check_eq "docker info: the default runtime is the one under test" "$RT" "$(dockerc info --format '{{.DefaultRuntime}}')"
+# dockerd runs the default runtime with --version and parses its "commit:" line.
+check_eq "docker info: the runtime's commit, from its --version" \
+	"$("$RUNTIME" --version | sed -n 's/^commit: *//p')" "$(dockerc info --format '{{.RuncCommit.ID}}')"
 must "docker load of the locally built image" dockerc load -i "$WORK/image.tar"
 check_match "docker load names it" "Loaded image: $IMAGE" "$OUT"
 
