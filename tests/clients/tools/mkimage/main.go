@@ -118,7 +118,7 @@ func build(rootfs, name, entrypoint string, cmd []string, out string) error {
 			// containerd names the image from the first annotation; Podman
 			// (and the OCI layout spec) from the second.
 			Annotations: map[string]string{
-				"io.containerd.image.name":         full,
+				"io.containerd.image.name":          full,
 				"org.opencontainers.image.ref.name": tag,
 			},
 		}},
