@@ -76,10 +76,14 @@ cat >"$WORK/pod.json" <<JSON
   "log_directory": "$WORK/pod-logs",
   "linux": {
     "cgroup_parent": "$CG_PARENT",
-    "security_context": {"namespace_options": {"network": 2}}
+    "security_context": {"namespace_options": {"network": 2, "pid": 0}}
   }
 }
 JSON
+# (network 2 = NODE: the host's network, no CNI; pid 0 = POD: the containers
+# share the sandbox's pid namespace, as with Kubernetes'
+# shareProcessNamespace, so containerd's shim cleans up after a container's
+# init with `kill --all`.)
 # The process stops itself on SIGTERM (as pid 1 it has no default action),
 # and says so in its log.
 cat >"$WORK/ctr.json" <<'JSON'
@@ -134,6 +138,34 @@ check "host: its process is gone" sh -c "! kill -0 $cpid 2>/dev/null"
 check "remove the container" cri rm "$ctr"
 check_eq "the pod has no container" "" "$(cri ps -p "$pod")"
 check "host: its cgroup is removed" sh -c "! ls -d /sys/fs/cgroup/*/'$CG_PARENT/$ctr' 2>/dev/null | grep -q ."
+
+# A container whose init exits and leaves a child behind: in the shared pid
+# namespace the child outlives init, and the shim kills it with the
+# runtime's `kill --all` on the stopped container.
+cat >"$WORK/orphan.json" <<'JSON'
+{
+  "metadata": {"name": "orphan"},
+  "image": {"image": "docker.io/library/berthbox:latest"},
+  "command": ["sh", "-c", "sleep 1717 & echo left a child; sleep 1"],
+  "log_path": "orphan.log",
+  "linux": {}
+}
+JSON
+must "create and start a container that leaves a child" sh -c \
+	"id=\$('$CACHE/bin/cri' -r 'unix://$CTRD_SOCK' create '$pod' '$WORK/orphan.json' '$WORK/pod.json') && '$CACHE/bin/cri' -r 'unix://$CTRD_SOCK' start \$id && echo \$id"
+orphan=$(echo "$OUT" | tail -1)
+check "it exits" wait_for "orphan to exit" 60 sh -c "'$CACHE/bin/cri' -r 'unix://$CTRD_SOCK' inspect '$orphan' | jq -e '.state == \"CONTAINER_EXITED\"'"
+orphan_left() {
+	local p
+	for p in $(procs_in_cgroups); do
+		{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q '^sleep 1717' && return 0
+	done
+	return 1
+}
+check "host: its child is gone after its init's exit" wait_for "sleep 1717 to go" 30 eval '! orphan_left'
+check "the shim's kill --all after init's exit succeeded (containerd's log)" \
+	sh -c "! grep \"failed to kill init's children\" '$LOGDIR/containerd.log'"
+check "remove it" cri rm "$orphan"
 
 check "stop the pod" cri stopp "$pod"
 check_eq "the sandbox is not ready" SANDBOX_NOTREADY "$(cri inspectp "$pod" | jq -r .state)"
