@@ -73,7 +73,7 @@ podmanc() {
 	run_timeout podman --root "$P/root" --runroot "$P/runroot" --runtime "$RT" \
 		--cgroup-manager cgroupfs --events-backend file "$@"
 }
-prun() { podmanc ${PRUN_CMD:-run} --network none --cgroup-parent "$CG_PARENT" "$@"; }
+prun() { podmanc run --network none --cgroup-parent "$CG_PARENT" "$@"; }
 inspect() { podmanc inspect --format "$1" "$2"; }
 # The runtime's default root: Podman passes no --root.
 rt_knows() { "$RUNTIME" list -q 2>/dev/null | grep -qx "$1"; }
