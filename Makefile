@@ -3,15 +3,20 @@
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Static: berth is exec'd twice per container (the runtime, then its init),
+# and the dynamic loader's work is paid each time. urfave_cli_no_docs drops
+# the CLI's man-page generator, whose package init alone allocates ~200 KB
+# at every start; osusergo/netgo keep the static link free of glibc NSS.
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode external -extldflags -static
+TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration conformance test-clients bench clean
+.PHONY: all berth deps demo test unit integration conformance test-cgroupv2 test-clients bench clean
 
 all: berth
 
 berth:
-	CGO_ENABLED=1 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o berth .
+	CGO_ENABLED=1 $(GO) build -trimpath -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o berth .
 
 deps:
 	./scripts/deps.sh
@@ -25,9 +30,9 @@ demo: deps berth
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
 # Every test: unit tests, the integration suite (bats, real containers), the
-# OCI conformance suite, and the real clients (containerd, its CRI, Docker,
-# Podman) driving berth.
-test: deps berth unit integration conformance test-clients
+# OCI conformance suite, the cgroup v2 lane, and the real clients
+# (containerd, its CRI, Docker, Podman) driving berth.
+test: deps berth unit integration conformance test-cgroupv2 test-clients
 
 unit:
 	$(GO) test ./...
@@ -37,6 +42,12 @@ integration: berth
 
 conformance: berth
 	tests/conformance/run.sh $(CURDIR)/berth
+
+# The cgroup v2 lane: a qemu VM with a pure cgroup v2 kernel
+# (../shared/vm, next to the repository) runs the v2 driver's kernel
+# tests (tests/cgroupv2/run.sh; skipped, saying why, without the VM).
+test-cgroupv2: berth
+	GO=$(GO) tests/cgroupv2/run.sh $(CURDIR)/berth
 
 # containerd (ctr and CRI), Docker and Podman, each from Debian's packages
 # and started in private directories, driving berth (tests/clients/README.md).

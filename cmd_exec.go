@@ -10,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/cgroups"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/libcontainer"
@@ -36,7 +38,7 @@ var execCommand = &cli.Command{
 		&cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile"},
 		&cli.StringFlag{Name: "process-label", Usage: "SELinux label"},
 		&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3 .. 3+N-1 to the process"},
-		&cli.StringFlag{Name: "cgroup", Usage: "accepted for runc compatibility: a sub-cgroup is not supported yet"},
+		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path"},
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
 	},
 	Action: func(c *cli.Context) error {
@@ -44,8 +46,9 @@ var execCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		if c.String("cgroup") != "" {
-			return fmt.Errorf("--cgroup: sub-cgroups for exec are not supported yet")
+		sub, err := cgroups.ParseSubCgroups(c.StringSlice("cgroup"))
+		if err != nil {
+			return err
 		}
 		p, err := execProcess(c, ct)
 		if err != nil {
@@ -74,6 +77,7 @@ var execCommand = &cli.Command{
 			ConsoleSocket: c.String("console-socket"),
 			PidFile:       c.String("pid-file"),
 			IgnorePaused:  c.Bool("ignore-paused"),
+			SubCgroups:    sub,
 		})
 		if err != nil {
 			return err

@@ -62,7 +62,7 @@ func newApp() *cli.App {
 		Before: setupLog,
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
-			deleteCommand, listCommand, specCommand, psCommand, pauseCommand, execCommand,
+			deleteCommand, listCommand, specCommand, psCommand, pauseCommand, execCommand, updateCommand, eventsCommand,
 			resumeCommand, featuresCommand,
 		},
 		// Unknown commands and flags are usage errors, with exit status 1 as

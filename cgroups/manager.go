@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/cgroups/stats"
 )
 
 // Manager is the container's cgroup on every hierarchy of the host.
@@ -24,10 +27,26 @@ type Manager interface {
 	Pids() ([]int, error)
 	// Paths maps each hierarchy key to the container's cgroup directory.
 	Paths() map[string]string
+	// Created maps each hierarchy key to the topmost directory Apply had to
+	// create (the leaf itself, or an ancestor that did not exist), which
+	// Destroy removes too when it is empty.
+	Created() map[string]string
 	// Freeze freezes (true) or thaws (false) every process.
 	Freeze(frozen bool) error
 	// Frozen reports whether the cgroup is frozen.
 	Frozen() bool
+	// Kill SIGKILLs every process through cgroup.kill where the host has
+	// it (false: it has not, signal each process).
+	Kill() (bool, error)
+	// Join places pid in the existing cgroups (exec), or in the existing
+	// sub-cgroups sub names.
+	Join(pid int, sub map[string]string) error
+	// Set writes the values r gives (and only those).
+	Set(r *specs.LinuxResources) error
+	// Stats reads the counters `events` reports.
+	Stats() (*stats.Stats, error)
+	// OOMKills counts OOM kills in the container's memory cgroup.
+	OOMKills() (uint64, error)
 }
 
 // New returns the manager of cgroup path (absolute, or relative to the
@@ -44,7 +63,7 @@ func New(path string) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &manager{paths: map[string]string{}}
+	m := &manager{paths: map[string]string{}, created: map[string]string{}}
 	for _, h := range hs {
 		if _, ok := own[h.Key]; !ok {
 			continue
@@ -58,22 +77,44 @@ func New(path string) (Manager, error) {
 			return nil, fmt.Errorf("cgroup %s lies outside the %s mount at %s", p, h.Fstype, h.MountPoint)
 		}
 		m.paths[h.Key] = filepath.Join(h.MountPoint, rel)
+		if top := firstMissing(h.MountPoint, m.paths[h.Key]); top != "" {
+			m.created[h.Key] = top
+		}
+		if h.Fstype == "cgroup2" {
+			m.v2root = h.MountPoint
+		}
 	}
 	return m, nil
 }
 
+// firstMissing is the topmost directory between root (exclusive) and dir
+// (inclusive) that does not exist yet, or "".
+func firstMissing(root, dir string) string {
+	top := ""
+	for d := dir; d != root && len(d) > len(root); d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		top = d
+	}
+	return top
+}
+
 // Load returns the manager of directories recorded earlier.
-func Load(paths map[string]string) Manager {
-	return &manager{paths: paths}
+func Load(paths, created map[string]string) Manager {
+	return &manager{paths: paths, created: created}
 }
 
 // manager handles v1, hybrid and v2 alike for placement and removal: in each
 // case it is one directory per hierarchy with a cgroup.procs file.
 type manager struct {
-	paths map[string]string
+	paths   map[string]string
+	created map[string]string
+	v2root  string // mount point of the unified hierarchy, found on first use
 }
 
-func (m *manager) Paths() map[string]string { return m.paths }
+func (m *manager) Paths() map[string]string   { return m.paths }
+func (m *manager) Created() map[string]string { return m.created }
 
 func (m *manager) Apply(pid int) error {
 	for key, dir := range m.paths {
@@ -144,9 +185,18 @@ func keyName(key string) string {
 // exiting processes in them (rmdir says EBUSY for a moment after a kill).
 func (m *manager) Destroy() error {
 	var errs []error
-	for _, dir := range m.paths {
+	for key, dir := range m.paths {
 		if err := rmdirRetry(dir); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		// Intermediate directories berth made for a nested cgroupsPath go
+		// too, unless another container still uses them (ENOTEMPTY/EBUSY).
+		top := m.created[key]
+		for d := filepath.Dir(dir); top != "" && top != dir && strings.HasPrefix(d, top); d = filepath.Dir(d) {
+			if unix.Rmdir(d) != nil {
+				break
+			}
 		}
 	}
 	return errors.Join(errs...)

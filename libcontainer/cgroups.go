@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/cgroups"
@@ -21,18 +22,48 @@ func (c *Container) applyCgroups(pid int) error {
 	}
 	// Record the paths first: if Apply fails half-way, cleanup still finds
 	// what it made.
-	c.State.CgroupPaths = m.Paths()
+	c.State.CgroupPaths, c.State.CgroupCreated = m.Paths(), m.Created()
 	if err := m.Apply(pid); err != nil {
 		return err
 	}
-	return nil
+	// Set before the stage goes on, so init never runs unlimited.
+	return m.Set(withDefaultDevices(cfg.Resources))
+}
+
+// defaultDeviceRules are allowed after the configured rules, as runc does:
+// the default devices every container gets (config-linux.md "Default
+// Devices"), the pty devices, and mknod of any node (opening one is what
+// the rules guard).
+var defaultDeviceRules = func() []specs.LinuxDeviceCgroup {
+	n := func(v int64) *int64 { return &v }
+	rule := func(t string, major, minor *int64, access string) specs.LinuxDeviceCgroup {
+		return specs.LinuxDeviceCgroup{Allow: true, Type: t, Major: major, Minor: minor, Access: access}
+	}
+	return []specs.LinuxDeviceCgroup{
+		rule("c", nil, nil, "m"), rule("b", nil, nil, "m"),
+		rule("c", n(1), n(3), "rwm"), rule("c", n(1), n(5), "rwm"), rule("c", n(1), n(7), "rwm"),
+		rule("c", n(1), n(8), "rwm"), rule("c", n(1), n(9), "rwm"), rule("c", n(5), n(0), "rwm"),
+		rule("c", n(5), n(1), "rwm"), rule("c", n(5), n(2), "rwm"), rule("c", n(136), nil, "rwm"),
+	}
+}()
+
+// withDefaultDevices appends defaultDeviceRules when the config restricts
+// devices at all; a config without device rules leaves the device cgroup
+// as the parent has it.
+func withDefaultDevices(r *specs.LinuxResources) *specs.LinuxResources {
+	if r == nil || len(r.Devices) == 0 {
+		return r
+	}
+	cp := *r
+	cp.Devices = append(append([]specs.LinuxDeviceCgroup(nil), r.Devices...), defaultDeviceRules...)
+	return &cp
 }
 
 func (c *Container) cgroupManager() cgroups.Manager {
 	if len(c.State.CgroupPaths) == 0 {
 		return nil
 	}
-	return cgroups.Load(c.State.CgroupPaths)
+	return cgroups.Load(c.State.CgroupPaths, c.State.CgroupCreated)
 }
 
 // destroyCgroups removes every cgroup directory berth made.
@@ -50,6 +81,9 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		return nil
 	}
 	if sig == unix.SIGKILL {
+		if done, err := m.Kill(); done || err != nil {
+			return err
+		}
 		// Freeze first so nothing forks while we go through the list.
 		if err := m.Freeze(true); err == nil {
 			defer m.Freeze(false)
@@ -69,7 +103,7 @@ func frozen(s *State) bool {
 	if len(s.CgroupPaths) == 0 {
 		return false
 	}
-	return cgroups.Load(s.CgroupPaths).Frozen()
+	return cgroups.Load(s.CgroupPaths, s.CgroupCreated).Frozen()
 }
 
 // Pids lists the host pids of the container's processes.
@@ -111,10 +145,14 @@ func (c *Container) Resume() error {
 	return c.cgroupManager().Freeze(false)
 }
 
-// joinCgroups places an exec'd process in the container's cgroups.
-func (c *Container) joinCgroups(pid int) error {
+// joinCgroups places an exec'd process in the container's cgroups, or the
+// sub-cgroups exec --cgroup named.
+func (c *Container) joinCgroups(pid int, sub map[string]string) error {
 	if m := c.cgroupManager(); m != nil {
-		return m.Apply(pid)
+		return m.Join(pid, sub)
+	}
+	if len(sub) > 0 {
+		return fmt.Errorf("--cgroup: %s has no cgroups", c.ID)
 	}
 	return nil
 }

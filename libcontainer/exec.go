@@ -14,6 +14,8 @@ type ExecOpts struct {
 	ConsoleSocket string
 	PidFile       string
 	IgnorePaused  bool
+	// SubCgroups are exec --cgroup's sub-cgroups (cgroups.ParseSubCgroups).
+	SubCgroups map[string]string
 }
 
 // ExecResult is what Exec hands back.
@@ -56,7 +58,7 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 		path := fmt.Sprintf("/proc/%d/ns/%s", c.State.Pid, nsFiles[ns.Type])
 		cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: ns.Type, Flag: ns.Flag, Path: path})
 	}
-	sp := &spawner{c: c, exec: true, o: CreateOpts{
+	sp := &spawner{c: c, exec: true, subCgroups: o.SubCgroups, o: CreateOpts{
 		ID:            c.ID,
 		Bundle:        c.State.Bundle,
 		Config:        &cfg,

@@ -169,7 +169,8 @@ func chdir(cwd string) error {
 }
 
 // closeExtraFds marks every fd from first on close-on-exec: only stdio and
-// the preserved fds reach the user's process.
+// the preserved fds reach the user's process (init), or init (the parent,
+// for the fds it inherited from its caller).
 func closeExtraFds(first int) error {
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {

@@ -128,15 +128,16 @@ type spawner struct {
 	c *Container
 	// exec: join a running container instead of making one; no state
 	// directory, no fifo, the container's cgroups as they are.
-	exec      bool
-	cmd       *exec.Cmd
-	sock      *os.File // parent end of the sync socket
-	cfgPipe   *os.File // write end of the config pipe, until sent
-	console   *os.File
-	child     bool
-	pid       int // init's host pid, once known
-	startTime uint64
-	pidFile   bool
+	exec       bool
+	subCgroups map[string]string // exec --cgroup
+	cmd        *exec.Cmd
+	sock       *os.File // parent end of the sync socket
+	cfgPipe    *os.File // write end of the config pipe, until sent
+	console    *os.File
+	child      bool
+	pid        int // init's host pid, once known
+	startTime  uint64
+	pidFile    bool
 }
 
 func (sp *spawner) start() error {
@@ -171,6 +172,10 @@ func (sp *spawner) start() error {
 	cmd := exec.Command(exe, "init")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	for i := 0; i < sp.o.PreserveFDs; i++ {
+		if err := checkPreserved(3 + i); err != nil {
+			cfgW.Close()
+			return err
+		}
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
 	}
 	base := 3 + sp.o.PreserveFDs
@@ -187,12 +192,37 @@ func (sp *spawner) start() error {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
 		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(base+2))
 	}
+	// CVE-2024-21626: an fd berth inherited from its caller without
+	// close-on-exec (a directory, say) would reach init, and through
+	// /proc/self/fd/N in process.cwd or args[0] the container would reach
+	// the host before init could close it. Only stdio and the preserved
+	// fds may cross; ExtraFiles are dup'ed into place regardless.
+	if err := closeExtraFds(3 + sp.o.PreserveFDs); err != nil {
+		cfgW.Close()
+		return fmt.Errorf("mark inherited fds close-on-exec: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
 		cfgW.Close()
 		return fmt.Errorf("start init: %w", err)
 	}
 	sp.cmd = cmd
 	sp.cfgPipe = cfgW
+	return nil
+}
+
+// checkPreserved refuses to pass fd unless berth inherited it from its
+// caller. Every fd that crossed the caller's execve lacks close-on-exec;
+// every fd berth (or the Go runtime, which keeps the host's cgroup files
+// open) opened has it: such an fd is berth's own and must not reach the
+// container just because the caller asked for more fds than it gave.
+func checkPreserved(fd int) error {
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err == nil && flags&unix.FD_CLOEXEC != 0 {
+		err = errors.New("not passed to berth by its caller")
+	}
+	if err != nil {
+		return fmt.Errorf("--preserve-fds: fd %d: %w", fd, err)
+	}
 	return nil
 }
 
@@ -276,7 +306,7 @@ func (sp *spawner) drive() error {
 		return err
 	}
 	if sp.exec {
-		err = sp.c.joinCgroups(m.Pid)
+		err = sp.c.joinCgroups(m.Pid, sp.subCgroups)
 	} else {
 		err = sp.c.applyCgroups(m.Pid)
 	}

@@ -77,6 +77,10 @@ type State struct {
 	// CgroupPaths maps each hierarchy (controller name, or "" for the
 	// unified one) to the cgroup directory berth created for the container.
 	CgroupPaths map[string]string `json:"cgroup_paths,omitempty"`
+	// CgroupCreated maps each hierarchy to the topmost directory berth
+	// created for the container (an ancestor when cgroupsPath is nested),
+	// which delete removes too when empty.
+	CgroupCreated map[string]string `json:"cgroup_created,omitempty"`
 }
 
 // saveState writes state.json atomically: a reader sees the old or the new

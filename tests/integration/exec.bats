@@ -540,6 +540,10 @@ EOF
 	sleep 0.2
 	[ ! -e "$HOSTDIR/ran" ]
 	[ "$(status_of "$ID")" = stopped ]
+	# init, reparented to the host's init when run -d returned, may still be an
+	# unreaped zombie on a loaded machine: give the reaper a moment
+	local i
+	for i in $(seq 40); do [ -z "$(procs_in_cgroup_named "$ID")" ] && break; sleep 0.05; done
 	[ -z "$(procs_in_cgroup_named "$ID")" ]
 	# the state is the container's only
 	[ "$(berth list -q)" = "$ID" ]

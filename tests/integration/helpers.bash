@@ -411,14 +411,19 @@ mountinfo_line() {
 	awk -v d="$2" '$5 == d' "/proc/$1/mountinfo" | tail -1
 }
 
-# build_recvtty: build the console-socket receiver (tests/cmd/recvtty) once per run,
-# as $RECVTTY (for setup_file of the files that use it).
-build_recvtty() {
-	RECVTTY=$BATS_RUN_TMPDIR/recvtty
-	local go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+# build_test_cmd NAME: build the test helper tests/cmd/NAME once per run (flock-guarded:
+# files may run in parallel) and print its path. For setup_file of the files that use it.
+build_test_cmd() {
+	local bin=$BATS_RUN_TMPDIR/$1 go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 	(
 		flock 9
-		[ -x "$RECVTTY" ] || (cd "$REPO" && "$go" build -buildvcs=false -o "$RECVTTY" ./tests/cmd/recvtty)
-	) 9>"$BATS_RUN_TMPDIR/recvtty.lock" >&2
+		[ -x "$bin" ] || (cd "$REPO" && "$go" build -buildvcs=false -o "$bin" "./tests/cmd/$1")
+	) 9>"$BATS_RUN_TMPDIR/$1.lock" >&2 || return 1
+	echo "$bin"
+}
+
+# build_recvtty: the console-socket receiver (tests/cmd/recvtty) as $RECVTTY.
+build_recvtty() {
+	RECVTTY=$(build_test_cmd recvtty) || return 1
 	export RECVTTY
 }

@@ -1,0 +1,141 @@
+// Package cgfile holds what both cgroup drivers share: the (file, value)
+// pairs that resources render to, and the reading and writing of cgroup
+// files. It imports nothing of berth, so the drivers and the manager can
+// all use it.
+package cgfile
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Write is one value for one file of a controller's cgroup directory.
+// Field names the config field it comes from, for error messages.
+type Write struct {
+	File  string
+	Value string
+	Field string
+	// Optional writes are skipped where the kernel lacks the file (kernel
+	// memory limits, cpu burst, hugetlb rsvd): the issue's "where the
+	// kernel has them".
+	Optional bool
+}
+
+func (w Write) String() string { return w.File + "=" + w.Value }
+
+// Apply writes ws into dir in order. A write the kernel refuses with EINVAL
+// or EBUSY is retried once after the others: several pairs of files must be
+// written in an order that depends on the current values (memory.limit
+// before memory.memsw.limit when lowering, after it when raising; cpu quota
+// and period; rt runtime and period), and one retry pass finds that order
+// without reading the current values first.
+func Apply(dir string, ws []Write) error {
+	var retry []Write
+	for _, w := range ws {
+		err := WriteFile(dir, w.File, w.Value)
+		if err == nil {
+			continue
+		}
+		if w.Optional && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EBUSY) {
+			retry = append(retry, w)
+			continue
+		}
+		return writeError(dir, w, err)
+	}
+	for _, w := range retry {
+		if err := WriteFile(dir, w.File, w.Value); err != nil {
+			return writeError(dir, w, err)
+		}
+	}
+	return nil
+}
+
+func writeError(dir string, w Write, err error) error {
+	p := filepath.Join(dir, w.File)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: the kernel has no %s (controller missing or too old)", w.Field, p)
+	}
+	return fmt.Errorf("%s: write %q to %s: %w", w.Field, w.Value, p, err)
+}
+
+// WriteFile writes val to dir/name with a single write(2), as cgroup files
+// want (a value split across writes is two values).
+func WriteFile(dir, name, val string) error {
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(val)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ReadString returns dir/name without its trailing newline.
+func ReadString(dir, name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	return strings.TrimSpace(string(b)), err
+}
+
+// ReadUint reads a single number; "max" (v2) and v1's page-rounded
+// "unlimited" both read as math.MaxUint64.
+func ReadUint(dir, name string) (uint64, error) {
+	s, err := ReadString(dir, name)
+	if err != nil {
+		return 0, err
+	}
+	return ParseUint(s)
+}
+
+// ParseUint parses a cgroup number; "max" is math.MaxUint64, and negative
+// values (v1 writes -1 back as a huge number, but some files say -1) are 0.
+func ParseUint(s string) (uint64, error) {
+	if s == "max" {
+		return math.MaxUint64, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		if i, ierr := strconv.ParseInt(s, 10, 64); ierr == nil && i < 0 {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("parse %q: %w", s, err)
+	}
+	return v, nil
+}
+
+// ReadKV reads a flat keyed file ("key value" lines: memory.stat, cpu.stat,
+// memory.events, pids.events).
+func ReadKV(dir, name string) (map[string]uint64, error) {
+	s, err := ReadString(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]uint64{}
+	for _, line := range strings.Split(s, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		if v, err := ParseUint(f[1]); err == nil {
+			out[f[0]] = v
+		}
+	}
+	return out, nil
+}
+
+// Exists reports whether dir/name exists (a file a kernel may lack).
+func Exists(dir, name string) bool {
+	_, err := os.Stat(filepath.Join(dir, name))
+	return err == nil
+}
