@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless bench clean
+.PHONY: all berth deps demo test unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless test-clients bench clean
 
 all: berth
 
@@ -30,8 +30,9 @@ demo: deps berth
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
 # Every test: unit tests, the integration suite (bats, real containers), its
-# rootless lane, the OCI conformance suite and the cgroup v2 lanes.
-test: deps berth unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless
+# rootless lane, the OCI conformance suite, the cgroup v2 lanes, and the real
+# clients (containerd, its CRI, Docker, Podman) driving berth.
+test: deps berth unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless test-clients
 
 unit:
 	$(GO) test ./...
@@ -57,6 +58,13 @@ test-cgroupv2: berth
 # unprivileged user (tests/vm/rootless-cgroup2.sh; skipped without the VM).
 test-cgroupv2-rootless: berth
 	tests/vm/rootless-cgroup2.sh $(CURDIR)/berth
+
+# containerd (ctr and CRI), Docker and Podman, each from Debian's packages
+# and started in private directories, driving berth (tests/clients/README.md).
+# RUNTIME=/usr/sbin/runc runs the same scenarios against runc; CLIENTS="docker
+# podman" runs only some.
+test-clients: deps berth
+	CLIENTS_CACHE=$(CACHE)/clients tests/clients/run.sh $(or $(RUNTIME),$(CURDIR)/berth)
 
 # Benchmark berth against runc, crun and floor.c (bench/README.md): writes
 # bench/results/latest.md and run-latency.png. N=50 etc. to change.

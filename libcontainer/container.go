@@ -107,13 +107,29 @@ func (c *Container) Lock() (func(), error) {
 // the container (its cgroup, or its pid namespace when init is its reaper).
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	st := c.Status()
-	if st == Stopped {
-		return fmt.Errorf("%s: %w", c.ID, ErrNotRunning)
-	}
 	if all {
+		// --all signals whatever is in the container's cgroup, also once
+		// init has exited: a container without its own pid namespace keeps
+		// its other processes then, and containerd's shim kills them with
+		// `kill --all ID KILL` after init's exit (as runc allows).
 		if err := c.signalEvery(sig); err != nil {
 			return err
 		}
+		if st == Stopped {
+			return nil
+		}
+		// init is in the cgroup and has had the signal with the rest: if
+		// that killed it and its parent (containerd's shim) reaped it
+		// already, it is gone, which is what the caller asked for. Saying
+		// "not running" here makes the shim report "process already
+		// finished" and `ctr task kill --all` fail.
+		if err := signalPid(c.State.Pid, c.State.StartTime, sig); err != nil && !errors.Is(err, ErrNotRunning) {
+			return err
+		}
+		return nil
+	}
+	if st == Stopped {
+		return fmt.Errorf("%s: %w", c.ID, ErrNotRunning)
 	}
 	return signalPid(c.State.Pid, c.State.StartTime, sig)
 }

@@ -16,3 +16,5 @@ if [ -n "$need" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
+# The container clients (containerd, Docker, Podman) that tests/clients drives.
+"$(dirname "$0")/../tests/clients/deps.sh"

@@ -108,6 +108,25 @@ HUP" ]
 	wait_pid_gone "$child"
 }
 
+@test "kill --all: a stopped container's leftover processes are killed" {
+	# No pid namespace: init's child outlives it, in the container's cgroup.
+	# containerd's shim cleans up such a container with kill --all after
+	# init's exit.
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_cmd 'sleep 100 & echo $! > /host/child; echo ready > /host/ready'
+	run_detached "$ID"
+	wait_for_file "$HOSTDIR/ready"
+	wait_for_status "$ID" stopped
+	local child
+	child=$(cat "$HOSTDIR/child")
+	track_pid "$child"
+	pid_alive "$child"
+	run --separate-stderr berth kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	wait_pid_gone "$child"
+	berth delete "$ID"
+}
+
 @test "kill: a stopped container is an error and changes nothing" {
 	set_cmd 'true'
 	create_container "$ID"
