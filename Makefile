@@ -31,7 +31,7 @@ demo: deps berth
 
 # Every test: unit tests, the integration suite (bats, real containers), its
 # rootless lane, the OCI conformance suite, the cgroup v2 lanes, and the real
-# clients (containerd, its CRI, Docker, Podman) driving berth.
+# clients (containerd, its CRI, Docker, Podman, rootless Podman) driving berth.
 test: deps berth unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless test-clients
 
 unit:

@@ -2,7 +2,8 @@
 # The clients the tests in tests/clients drive, from Debian's packages, if any
 # is missing: containerd (ctr and the runc v2 shim), docker.io (dockerd and
 # its client), podman (with conmon), and what the tests build with (gcc and
-# libc6-dev for the static pause binary; script(1) from util-linux for ttys).
+# libc6-dev for the static pause binary; script(1) from util-linux for ttys;
+# uidmap's newuidmap/newgidmap and setpriv for rootless Podman).
 # runc comes with docker.io: `RUNTIME=/usr/sbin/runc make test-clients`
 # runs the same scenarios against it. Called by scripts/deps.sh; needs root.
 #
@@ -10,7 +11,7 @@
 # tests never use those (each starts its own daemons in private directories).
 set -eu
 need=""
-for p in containerd docker.io podman conmon runc gcc libc6-dev util-linux iproute2 jq; do
+for p in containerd docker.io podman conmon runc uidmap gcc libc6-dev util-linux iproute2 jq; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
