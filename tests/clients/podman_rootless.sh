@@ -32,19 +32,9 @@ for c in setpriv newuidmap newgidmap useradd usermod; do
 done
 
 # --- the user and its subordinate ids (as rootless-lane.sh) ------------------------
-if ! id "$USER_NAME" >/dev/null 2>&1; then
-	useradd --system --user-group --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin "$USER_NAME" || { fail "useradd $USER_NAME"; exit 1; }
-fi
-ensure_subids() {
-	touch "$1"
-	grep -qE "^($USER_NAME|$(id -u "$USER_NAME")):[0-9]+:[1-9]" "$1" && return 0
-	local start
-	start=$(awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }' "$1")
-	usermod "$2" "$start-$((start + 65535))" "$USER_NAME"
-}
-ensure_subids /etc/subuid --add-subuids
-ensure_subids /etc/subgid --add-subgids
+# shellcheck source=../lib/testuser.sh
+. "$(dirname "$0")/../lib/testuser.sh"
+ensure_test_user "$USER_NAME" || { fail "cannot create the user $USER_NAME or its subordinate ids"; exit 1; }
 UID_N=$(id -u "$USER_NAME")
 GID_N=$(id -g "$USER_NAME")
 # The user's first subordinate ranges: START COUNT.

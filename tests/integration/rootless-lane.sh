@@ -35,20 +35,9 @@ done
 
 # --- the user and its subordinate ids ------------------------------------------------
 
-if ! id "$LANE_USER" >/dev/null 2>&1; then
-	useradd --system --user-group --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin "$LANE_USER"
-fi
-# ensure_subids FILE OPTION: give the user 65536 ids in FILE after every range there.
-ensure_subids() {
-	touch "$1"
-	grep -qE "^($LANE_USER|$(id -u "$LANE_USER")):[0-9]+:[1-9]" "$1" && return 0
-	local start
-	start=$(awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }' "$1")
-	usermod "$2" "$start-$((start + 65535))" "$LANE_USER"
-}
-ensure_subids /etc/subuid --add-subuids
-ensure_subids /etc/subgid --add-subgids
+# shellcheck source=../lib/testuser.sh
+. "$(dirname "$0")/../lib/testuser.sh"
+ensure_test_user "$LANE_USER" || die "cannot create the user $LANE_USER or its subordinate ids"
 
 # --- a workspace the user can read ---------------------------------------------------
 
