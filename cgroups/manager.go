@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-runtime/berth/cgroups/cgfile"
 	"github.com/berth-runtime/berth/cgroups/stats"
 )
 
@@ -266,14 +267,5 @@ func readPids(dir string) ([]int, error) {
 	return out, err
 }
 
-func writeFile(dir, name, val string) error {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(val)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+// writeFile is cgfile.WriteFile: one write(2) per value.
+var writeFile = cgfile.WriteFile

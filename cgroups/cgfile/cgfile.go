@@ -139,3 +139,21 @@ func Exists(dir, name string) bool {
 	_, err := os.Stat(filepath.Join(dir, name))
 	return err == nil
 }
+
+// ValidPagesize accepts the names the kernel gives its hugetlb files
+// ("2MB", "1GB", "64KB"); anything else could not name a file, and must
+// not name one outside the cgroup.
+func ValidPagesize(s string) bool {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	switch s[n:] {
+	case "KB", "MB", "GB", "TB", "PB":
+		return true
+	}
+	return false
+}

@@ -14,7 +14,7 @@ import (
 func renderHugetlb(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	var out []cgfile.Write
 	for i, h := range r.HugepageLimits {
-		if !validPagesize(h.Pagesize) {
+		if !cgfile.ValidPagesize(h.Pagesize) {
 			return nil, fmt.Errorf("linux.resources.hugepageLimits[%d].pageSize: %q is not a size such as 2MB or 1GB", i, h.Pagesize)
 		}
 		field := fmt.Sprintf("hugepageLimits[%d]", i)
@@ -23,19 +23,4 @@ func renderHugetlb(r *specs.LinuxResources) ([]cgfile.Write, error) {
 		out = append(out, optional(w(field, "hugetlb."+h.Pagesize+".rsvd.limit_in_bytes", v)))
 	}
 	return out, nil
-}
-
-func validPagesize(s string) bool {
-	n := 0
-	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
-		n++
-	}
-	if n == 0 {
-		return false
-	}
-	switch s[n:] {
-	case "KB", "MB", "GB", "TB", "PB":
-		return true
-	}
-	return false
 }

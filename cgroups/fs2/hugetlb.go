@@ -18,7 +18,7 @@ func renderHugetlb(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	var out []cgfile.Write
 	for i, h := range r.HugepageLimits {
 		field := fmt.Sprintf("hugepageLimits[%d]", i)
-		if !validPagesize(h.Pagesize) {
+		if !cgfile.ValidPagesize(h.Pagesize) {
 			return nil, fieldErr(field+".pageSize", "%q is not a size such as 2MB or 1GB", h.Pagesize)
 		}
 		v := strconv.FormatUint(h.Limit, 10)
@@ -26,22 +26,4 @@ func renderHugetlb(r *specs.LinuxResources) ([]cgfile.Write, error) {
 		out = append(out, optional(w(field, "hugetlb."+h.Pagesize+".rsvd.max", v)))
 	}
 	return out, nil
-}
-
-// validPagesize accepts the names the kernel gives its hugetlb files
-// ("2MB", "1GB", "64KB"); anything else could not name a file, and must
-// not name one outside the cgroup.
-func validPagesize(s string) bool {
-	n := 0
-	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
-		n++
-	}
-	if n == 0 {
-		return false
-	}
-	switch s[n:] {
-	case "KB", "MB", "GB", "TB", "PB":
-		return true
-	}
-	return false
 }
