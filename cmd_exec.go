@@ -47,6 +47,9 @@ var execCommand = &cli.Command{
 		if c.String("cgroup") != "" {
 			return fmt.Errorf("--cgroup: sub-cgroups for exec are not supported yet")
 		}
+		if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
+			return err
+		}
 		p, err := execProcess(c, ct)
 		if err != nil {
 			return err

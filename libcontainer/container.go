@@ -201,6 +201,43 @@ func (c *Container) Destroy(force bool) error {
 	return nil
 }
 
+// RemoveBroken removes a state directory that Load cannot read: one without
+// state.json (a create killed before it wrote it), or, with force, one whose
+// state.json is corrupt. Of a corrupt one nothing says which processes,
+// cgroups or hooks it had: those are not touched, and the warning says so.
+// Refusing would keep the ID taken for good.
+func RemoveBroken(root, id string, force bool) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	dir := filepath.Join(root, id)
+	// A create in progress holds the lock until it has written state.json.
+	lock, err := lockDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: %w", id, ErrNotExist)
+		}
+		return err
+	}
+	defer lock.Close()
+	_, err = loadState(dir, id)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s: its state was written while waiting for its lock: try again", id)
+	case errors.Is(err, ErrCorrupt) && !force:
+		return fmt.Errorf("%w (delete --force removes it)", err)
+	case !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotExist):
+		return err
+	}
+	if rerr := os.RemoveAll(dir); rerr != nil {
+		return fmt.Errorf("remove %s: %w", dir, rerr)
+	}
+	if errors.Is(err, ErrCorrupt) {
+		return &Warning{Err: fmt.Errorf("%s: removed %s, whose state.json was corrupt: its processes and cgroups, if it had any, are unknown and were left alone", id, dir)}
+	}
+	return nil
+}
+
 // runPoststop runs the poststop hooks; runtime-spec: a failing one is
 // logged, the rest still run and delete goes on.
 func (c *Container) runPoststop() error {
