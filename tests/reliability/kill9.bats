@@ -15,7 +15,7 @@ setup() {
 	SEED=${KILL9_SEED:-$((RANDOM * 32768 + RANDOM))}
 	RANDOM=$SEED
 	N=${KILL9_N:-6}
-	BERTH_TIMEOUT=20
+	export BERTH_TIMEOUT=20
 	echo "seed $SEED, $N kills"
 }
 teardown() { rel_teardown; }
@@ -60,13 +60,13 @@ after_kill() {
 known_cgroup_window() {
 	local cg
 	[ -z "${BERTH_TEST_KNOWN_LEAKS:-}" ] || return 0
-	[ -n "$(leftover_cgroups | grep -E "/$1\$")" ] || return 0
+	leftover_cgroups | grep -qE "/$1\$" || return 0
 	jq -e '.cgroup_paths == null' "$ROOT/$1/state.json" >/dev/null 2>&1 || [ ! -e "$ROOT/$1/state.json" ] || return 0
 	echo "KNOWN LEAK: $1 was killed in the cgroups window: its cgroups are not in state.json; removing them" >&2
 	berth delete --force "$1" >/dev/null 2>&1 || true
 	# (the C stage it had made exits, its parent gone: then the directories are empty)
 	local end=$(($(now_ms) + 3000))
-	while [ -n "$(leftover_cgroups | grep -E "/$1\$")" ] && [ "$(now_ms)" -lt "$end" ]; do
+	while leftover_cgroups | grep -qE "/$1\$" && [ "$(now_ms)" -lt "$end" ]; do
 		for cg in $(leftover_cgroups | grep -E "/$1\$"); do
 			rmdir "$cg" 2>/dev/null || true
 		done
@@ -240,6 +240,7 @@ known_cgroup_window() {
 	local b
 	b=$(cat "/proc/$st/task/$st/children")
 	[ -n "$b" ]
+	# shellcheck disable=SC2086 # one pid, and a trailing space
 	kill -9 $b
 	wait "$st" || true
 	[ "$(status_of "$ID")" = running ]
@@ -267,6 +268,7 @@ known_cgroup_window() {
 	until [ -n "$(leftover_cgroups)" ] || [ "$(now_ms)" -gt "$end" ]; do nap 0.05; done
 	b=$(cat "/proc/$st/task/$st/children")
 	[ -n "$b" ]
+	# shellcheck disable=SC2086 # one pid, and a trailing space
 	kill -9 $b
 	wait "$st" || true
 	after_kill "$ID" "create killed in cgroups Apply"
