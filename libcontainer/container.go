@@ -182,8 +182,18 @@ func (c *Container) Destroy(force bool) error {
 	// Without a pid namespace of its own, the container's other processes
 	// outlive its init: the cgroup still holds them, and must be empty
 	// before it can be removed.
-	if pids, _ := c.Pids(); len(pids) > 0 {
-		c.signalAll(unix.SIGKILL)
+	// If the list cannot be read, try to kill them all the same (signalAll
+	// reads it again); what still runs then keeps the cgroups from being
+	// removed, and delete fails instead of leaking them.
+	// (A cgroup already gone was removed, empty, by an earlier delete.)
+	pids, err := c.Pids()
+	if errors.Is(err, os.ErrNotExist) {
+		pids, err = nil, nil
+	}
+	if err != nil || len(pids) > 0 {
+		if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: kill the processes left in its cgroups: %w", c.ID, err)
+		}
 	}
 	if err := c.destroyCgroups(); err != nil {
 		return err

@@ -30,6 +30,8 @@ var tolerable = []struct {
 		"the liveness check of a container's init: a failed read counts as gone; delete then kills what is left through the cgroup"},
 	{regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>/(freezer\.state|cgroup\.events)"`), 0,
 		"whether the container is paused: a failed read counts as not paused (a frozen one would then fail delete, not leak)"},
+	{regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>(/cgroup\.procs)?", O_RDONLY\|O_CLOEXEC(\|O_DIRECTORY)?\)$`), 0,
+		"delete's list of the processes left in the cgroups: on a failed read it kills through the cgroup all the same, reading the list again; and a cgroup that still has processes cannot be removed, so delete would fail, not leak"},
 	{regexp.MustCompile(`^unlinkat\([^,]*, "[^"]*/<id>", (#|AT_REMOVEDIR)\)$`), 0,
 		"os.RemoveAll of the state directory: unlink, then rmdir, then empty it and rmdir again; the directory goes all the same"},
 }
