@@ -134,7 +134,9 @@ func straceAttach(prefix string, opts []string, pid int) (*traced, error) {
 	}
 	t := &traced{cmd: cmd, prefix: prefix, target: pid}
 	for i := 0; i < 2000; i++ {
-		if allTraced(pid, cmd.Process.Pid) {
+		// (init, blocked opening exec.fifo, restarts the open when strace
+		// stops it: a fault in that open ends it at once)
+		if allTraced(pid, cmd.Process.Pid) || !alive(pid) {
 			return t, nil
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -155,6 +157,16 @@ func allTraced(pid, tracer int) bool {
 		}
 	}
 	return true
+}
+
+// alive: pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }
 
 var reEnd = regexp.MustCompile(`\+\+\+ (exited with (\d+)|killed by (\S+)).*\+\+\+`)
@@ -216,27 +228,19 @@ func (t *traced) detach() {
 	t.cmd.Wait()
 }
 
-// injected lists the signatures of the calls strace failed in this run.
-func (t *traced) injected(id string) []string {
+// injected lists the calls strace failed in this run, as they were traced.
+func (t *traced) injected() []string {
 	files, _ := filepath.Glob(t.prefix + ".*")
 	var out []string
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.HasSuffix(l, "(INJECTED)") {
-				out = append(out, signature(l, id))
+				out = append(out, l)
 			}
 		}
 	}
 	return out
-}
-
-// clean removes the trace files of a run.
-func (t *traced) clean() {
-	files, _ := filepath.Glob(t.prefix + ".*")
-	for _, f := range files {
-		os.Remove(f)
-	}
 }
 
 // leakCheck: nothing new since before, retrying for a while (a reaper gets to its dead
