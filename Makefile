@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless test-clients bench clean
+.PHONY: all berth deps demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless test-clients bench clean
 
 all: berth
 
@@ -29,13 +29,32 @@ demo: deps berth
 	cp demo/config.json $(CACHE)/demo/config.json
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
-# Every test: unit tests, the integration suite (bats, real containers), its
-# rootless lane, the OCI conformance suite, the cgroup v2 lanes, and the real
-# clients (containerd, its CRI, Docker, Podman, rootless Podman) driving berth.
-test: deps berth unit integration integration-rootless conformance test-cgroupv2 test-cgroupv2-rootless test-clients
+# Every test: unit tests, short fuzzing runs, the integration suite (bats,
+# real containers), its rootless lane, the reliability suite (bad input, fault
+# injection, kill -9, concurrency, a short soak), the OCI conformance suite,
+# the cgroup v2 lanes, and the real clients (containerd, its CRI, Docker,
+# Podman, rootless Podman) driving berth.
+test: deps berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-clients
 
 unit:
 	$(GO) test ./...
+
+# A short run of each fuzz target: the parsers of what berth reads from
+# outside (config.json, state.json, the sync socket). Seeds: testdata/fuzz.
+FUZZTIME ?= 10s
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $(FUZZTIME) ./specconv
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadState$$' -fuzztime $(FUZZTIME) ./libcontainer
+	$(GO) test -run '^$$' -fuzz '^FuzzRecvMsg$$' -fuzztime $(FUZZTIME) ./libcontainer
+
+# tests/reliability (docs/reliability.md), with a soak of CI size.
+reliability: berth
+	BERTH=$(CURDIR)/berth bats tests/reliability
+
+# The long soak: 1000 mixed lifecycles (SOAK_N=... to change).
+SOAK_N ?= 1000
+soak: deps berth
+	SOAK_N=$(SOAK_N) BERTH=$(CURDIR)/berth bats tests/reliability/soak.bats
 
 integration: berth
 	BERTH=$(CURDIR)/berth bats tests/integration

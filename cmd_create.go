@@ -62,8 +62,8 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 	if !cfg.Process.Terminal && c.String("console-socket") != "" {
 		return nil, fmt.Errorf("--console-socket given but process.terminal is false")
 	}
-	if n := c.Int("preserve-fds"); n < 0 {
-		return nil, fmt.Errorf("--preserve-fds %d: must not be negative", n)
+	if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
+		return nil, err
 	}
 	res, err := libcontainer.Create(libcontainer.CreateOpts{
 		Root:          root,

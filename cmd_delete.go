@@ -2,8 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,20 +18,25 @@ var deleteCommand = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		ct, err := loadContainer(c)
-		if errors.Is(err, libcontainer.ErrNotExist) {
+		if errors.Is(err, libcontainer.ErrNotExist) || errors.Is(err, libcontainer.ErrCorrupt) {
 			// A create killed before it wrote state.json leaves a bare
-			// directory: remove it. With --force a missing container is
-			// not an error, as in runc.
+			// directory; a corrupt state.json goes with --force. With
+			// --force a missing container is not an error, as in runc.
 			root, _ := stateRoot(c)
-			os.RemoveAll(filepath.Join(root, c.Args().First()))
-			if c.Bool("force") {
+			err = libcontainer.RemoveBroken(root, c.Args().First(), c.Bool("force"))
+			if errors.Is(err, libcontainer.ErrNotExist) && c.Bool("force") {
 				return nil
 			}
+			return err
 		}
 		if err != nil {
 			return err
 		}
 		unlock, err := ct.Lock()
+		if errors.Is(err, libcontainer.ErrNotExist) && c.Bool("force") {
+			// Deleted by another command while we waited for the lock.
+			return nil
+		}
 		if err != nil {
 			return err
 		}

@@ -50,6 +50,9 @@ var execCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
+		if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
+			return err
+		}
 		p, err := execProcess(c, ct)
 		if err != nil {
 			return err

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer"
@@ -91,12 +93,21 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 		return "", nil, err
 	}
 	path := filepath.Join(bundle, "config.json")
-	f, err := os.Open(path)
+	// O_NONBLOCK: a fifo in its place must not hang create (it is refused
+	// below); it changes nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return "", nil, fmt.Errorf("bundle %s: %w", bundle, err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > maxConfigSize {
+	st, err := f.Stat()
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("%s: %s, not a regular file", path, fileKind(st.Mode()))
+	}
+	if st.Size() > maxConfigSize {
 		return "", nil, fmt.Errorf("%s: larger than %d MiB", path, maxConfigSize>>20)
 	}
 	rootless, err := rootlessMode(c.String("rootless"))
@@ -128,15 +139,58 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 	return bundle, cfg, nil
 }
 
+// checkPreserveFds checks --preserve-fds N: fds 3 .. 3+N-1 go to the
+// container, so they must be open (else init fails to start with a bare
+// "bad file descriptor").
+func checkPreserveFds(n int) error {
+	if n < 0 {
+		return fmt.Errorf("--preserve-fds %d: must not be negative", n)
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(n)+3 > lim.Cur {
+		return fmt.Errorf("--preserve-fds %d: more fds than the open file limit (%d)", n, lim.Cur)
+	}
+	for fd := 3; fd < 3+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return fmt.Errorf("--preserve-fds %d: fd %d is not open", n, fd)
+		}
+	}
+	return nil
+}
+
+// fileKind names what a non-regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a fifo"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
 // describeJSONError says where in the file a JSON error is.
 func describeJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
+		if te.Field == "" {
+			return fmt.Errorf("must hold a JSON object, not a JSON %s", te.Value)
+		}
 		return fmt.Errorf("field %s: cannot use a JSON %s as %s", te.Field, te.Value, te.Type)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+	}
+	if errors.Is(err, io.EOF) {
+		return errors.New("empty: no JSON object in it")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("invalid JSON: it ends in the middle of a value")
 	}
 	return err
 }

@@ -23,6 +23,11 @@ func (c *Container) applyCgroups(pid int) error {
 	// Record the paths first: if Apply fails half-way, cleanup still finds
 	// what it made.
 	c.State.CgroupPaths, c.State.CgroupCreated = m.Paths(), m.Created()
+	// And save them before making any: if berth is killed inside Apply,
+	// delete --force must still find the directories it made.
+	if err := saveState(c.Dir, c.State); err != nil {
+		return err
+	}
 	if err := m.Apply(pid); err != nil {
 		return err
 	}

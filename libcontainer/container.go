@@ -198,8 +198,18 @@ func (c *Container) Destroy(force bool) error {
 	// Without a pid namespace of its own, the container's other processes
 	// outlive its init: the cgroup still holds them, and must be empty
 	// before it can be removed.
-	if pids, _ := c.Pids(); len(pids) > 0 {
-		c.signalAll(unix.SIGKILL)
+	// If the list cannot be read, try to kill them all the same (signalAll
+	// reads it again); what still runs then keeps the cgroups from being
+	// removed, and delete fails instead of leaking them.
+	// (A cgroup already gone was removed, empty, by an earlier delete.)
+	pids, err := c.Pids()
+	if errors.Is(err, os.ErrNotExist) {
+		pids, err = nil, nil
+	}
+	if err != nil || len(pids) > 0 {
+		if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: kill the processes left in its cgroups: %w", c.ID, err)
+		}
 	}
 	if err := c.destroyCgroups(); err != nil {
 		return err
@@ -213,6 +223,43 @@ func (c *Container) Destroy(force bool) error {
 	}
 	if hookErr != nil {
 		return &Warning{Err: hookErr}
+	}
+	return nil
+}
+
+// RemoveBroken removes a state directory that Load cannot read: one without
+// state.json (a create killed before it wrote it), or, with force, one whose
+// state.json is corrupt. Of a corrupt one nothing says which processes,
+// cgroups or hooks it had: those are not touched, and the warning says so.
+// Refusing would keep the ID taken for good.
+func RemoveBroken(root, id string, force bool) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	dir := filepath.Join(root, id)
+	// A create in progress holds the lock until it has written state.json.
+	lock, err := lockDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: %w", id, ErrNotExist)
+		}
+		return err
+	}
+	defer lock.Close()
+	_, err = loadState(dir, id)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s: its state was written while waiting for its lock: try again", id)
+	case errors.Is(err, ErrCorrupt) && !force:
+		return fmt.Errorf("%w (delete --force removes it)", err)
+	case !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotExist):
+		return err
+	}
+	if rerr := os.RemoveAll(dir); rerr != nil {
+		return fmt.Errorf("remove %s: %w", dir, rerr)
+	}
+	if errors.Is(err, ErrCorrupt) {
+		return &Warning{Err: fmt.Errorf("%s: removed %s, whose state.json was corrupt: its processes and cgroups, if it had any, are unknown and were left alone", id, dir)}
 	}
 	return nil
 }

@@ -87,8 +87,7 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 		}
 	}
 	if err != nil {
-		sp.cleanup()
-		return nil, err
+		return nil, withCleanup(err, sp.cleanup())
 	}
 	return &ExecResult{Pid: sp.pid, Console: sp.console, Child: sp.child}, nil
 }

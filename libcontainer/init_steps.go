@@ -55,10 +55,10 @@ func writeOOMScoreAdj(adj *int) error {
 // it also tells the Go runtime not to restore its own startup value at
 // exec, so the container gets exactly the configured limit.
 func setRlimits(rl []configs.Rlimit) error {
-	for _, r := range rl {
+	for i, r := range rl {
 		lim := &syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
 		if err := syscall.Setrlimit(r.Type, lim); err != nil {
-			return fmt.Errorf("setrlimit %d: %w", r.Type, err)
+			return fmt.Errorf("process.rlimits[%d]: setrlimit (soft %d, hard %d): %w", i, r.Soft, r.Hard, err)
 		}
 	}
 	return nil

@@ -103,7 +103,7 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	sp := &spawner{o: o, c: c, idmaps: idmaps}
 	defer func() {
 		if err != nil {
-			sp.cleanup()
+			err = withCleanup(err, sp.cleanup())
 			if isHookFailure(err) {
 				if perr := c.runPoststop(); perr != nil {
 					err = errors.Join(err, &Warning{Err: perr})
@@ -339,8 +339,11 @@ func (sp *spawner) drive() error {
 		sp.cmd.Wait()
 	}
 	start, err := proc.StartTime(pid)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
 		return sp.initFailed(errInitExited)
+	}
+	if err != nil {
+		return fmt.Errorf("start time of init %d: %w", pid, err)
 	}
 	sp.pid, sp.startTime = pid, start
 	if !sp.exec {
@@ -455,8 +458,10 @@ func (sp *spawner) runCreateHooks() error {
 }
 
 // cleanup undoes a failed Create: kill init, remove cgroups, remove the
-// state directory. The pid file is never written before success.
-func (sp *spawner) cleanup() {
+// state directory. The pid file is never written before success. What it
+// cannot undo it returns; the state directory then stays, so that delete
+// --force finds the rest.
+func (sp *spawner) cleanup() error {
 	if sp.sock != nil {
 		sp.sock.Close()
 	}
@@ -470,19 +475,40 @@ func (sp *spawner) cleanup() {
 		sp.cmd.Process.Kill()
 		sp.cmd.Wait()
 	}
+	var errs []error
 	if sp.pid > 0 {
 		signalPid(sp.pid, sp.startTime, unix.SIGKILL)
-		waitGone(sp.pid, sp.startTime, 5*time.Second)
+		if !waitGone(sp.pid, sp.startTime, 5*time.Second) {
+			errs = append(errs, fmt.Errorf("init %d did not die after SIGKILL", sp.pid))
+		}
 		// A zombie counts as gone; if it is ours (our child, or given to
 		// us as subreaper), reap it so nothing is left in the container.
 		reap(sp.pid)
 	}
 	if sp.exec {
-		return
+		return errors.Join(errs...)
 	}
-	sp.c.destroyCgroups()
-	sp.c.unmountShared()
-	os.RemoveAll(sp.c.Dir)
+	if err := sp.c.destroyCgroups(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := sp.c.unmountShared(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		if err := os.RemoveAll(sp.c.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", sp.c.Dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// withCleanup adds to err what cleaning up after it could not undo.
+func withCleanup(err, cerr error) error {
+	if cerr == nil {
+		return err
+	}
+	msg := strings.ReplaceAll(cerr.Error(), "\n", "; ")
+	return fmt.Errorf("%w; cleaning up failed too, delete --force removes the rest: %s", err, msg)
 }
 
 func sendRaw(sock *os.File, s string) error {

@@ -38,8 +38,6 @@ func (c *Container) Start() error {
 		}
 		return err
 	}
-	// With the fifo gone, the status reads "running" from now on.
-	os.Remove(fifo)
 	c.State.Status = Running
 	if err := saveState(c.Dir, c.State); err != nil {
 		return err
@@ -92,6 +90,13 @@ func (c *Container) openFifo(path string) error {
 			return fmt.Errorf("open %s: %w", path, r.err)
 		}
 		defer r.f.Close()
+		// The open has released init, which goes on to execve: remove
+		// the fifo at once, so that the status reads "running" from now
+		// on even if this start is killed before it is done. (Reading
+		// first would leave a window where a killed start shows a
+		// running container as "created", and a second start waits on
+		// a fifo nobody opens.)
+		rmErr := os.Remove(path)
 		b, err := io.ReadAll(r.f)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
@@ -99,6 +104,8 @@ func (c *Container) openFifo(path string) error {
 		// Read to EOF: init's fifo closes on a successful execve.
 		msg := strings.TrimPrefix(string(b), fifoOK)
 		switch {
+		case msg == "" && len(b) > 0 && rmErr != nil:
+			return fmt.Errorf("%s: the process runs, but its status will read created: %w", c.ID, rmErr)
 		case msg == "" && len(b) > 0:
 			return nil
 		case msg == "":

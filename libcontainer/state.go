@@ -31,6 +31,8 @@ var (
 	ErrNotRunning = errors.New("container not running")
 	ErrRunning    = errors.New("container is not stopped: stop it first or use --force")
 	ErrInvalidID  = errors.New("invalid container ID")
+	// ErrCorrupt: state.json cannot be read as a container's state.
+	ErrCorrupt = errors.New("corrupt")
 )
 
 const (
@@ -139,10 +141,14 @@ func loadState(dir, id string) (*State, error) {
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: corrupt %s: %w", id, filepath.Join(dir, stateFile), err)
+		return nil, fmt.Errorf("%s: %w %s: %v", id, ErrCorrupt, filepath.Join(dir, stateFile), err)
 	}
 	if s.ID != id {
-		return nil, fmt.Errorf("%s: corrupt %s: id is %q", id, filepath.Join(dir, stateFile), s.ID)
+		return nil, fmt.Errorf("%s: %w %s: id is %q", id, ErrCorrupt, filepath.Join(dir, stateFile), s.ID)
+	}
+	// Every command after create needs the config (exec, hooks, delete).
+	if s.Config == nil {
+		return nil, fmt.Errorf("%s: %w %s: no config", id, ErrCorrupt, filepath.Join(dir, stateFile))
 	}
 	return &s, nil
 }

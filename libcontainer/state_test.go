@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,11 @@ func TestLoadStateErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"other"}`), 0o600)
 	if _, err := loadState(dir, "c1"); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("state of another id: %v", err)
+	}
+	// every command after create needs the config: a state without one is corrupt
+	os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"c1","config":null}`), 0o600)
+	if _, err := loadState(dir, "c1"); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("state without a config: %v", err)
 	}
 }
 

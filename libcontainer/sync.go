@@ -116,7 +116,9 @@ func recvMsg(sock *os.File) (syncMsg, int, error) {
 		}
 	}
 	if err := json.Unmarshal(buf[:n], &m); err != nil {
-		return m, fd, fmt.Errorf("malformed sync message %q: %w", buf[:n], err)
+		// Quote only the start: a broken init may send up to a packet of junk.
+		shown := buf[:min(n, 128)]
+		return m, fd, fmt.Errorf("malformed sync message %q (%d bytes): %w", shown, n, err)
 	}
 	if m.Type == msgError {
 		return m, fd, &initError{Step: m.Step, Msg: m.Msg}

@@ -50,7 +50,9 @@ func setupDev(rootfd int, cfg *configs.Config, userns bool) error {
 	for _, l := range links {
 		// A device node of the same name (ptmx) gives way to the link.
 		if l[1] == "ptmx" {
-			unix.Unlinkat(devfd, "ptmx", 0)
+			if err := unix.Unlinkat(devfd, "ptmx", 0); err != nil && err != unix.ENOENT {
+				return wrap("remove", "/dev/ptmx", err)
+			}
 		}
 		if err := unix.Symlinkat(l[0], devfd, l[1]); err != nil && err != unix.EEXIST {
 			return wrap("symlink", "/dev/"+l[1], err)
@@ -88,7 +90,10 @@ func createDevice(rootfd int, d *configs.Device, userns bool) error {
 	case 'p':
 		typ = unix.S_IFIFO
 	}
-	unix.Unlinkat(parent.fd, name, 0)
+	// Whatever is there gives way to the device; only "nothing there" is fine.
+	if err := unix.Unlinkat(parent.fd, name, 0); err != nil && err != unix.ENOENT {
+		return wrap("remove", d.Path, err)
+	}
 	dev := unix.Mkdev(uint32(d.Major), uint32(d.Minor))
 	if err := unix.Mknodat(parent.fd, name, typ|(d.Mode&0o7777), int(dev)); err != nil {
 		if err == unix.EPERM {

@@ -13,6 +13,16 @@ import (
 // pivot_root (they name paths as the container sees them). A path that does
 // not exist is skipped, as runtime-spec allows.
 func ProtectPaths(cfg *configs.Config) error {
+	if len(cfg.ReadonlyPaths)+len(cfg.MaskedPaths) == 0 {
+		return nil
+	}
+	if rootfd < 0 {
+		fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return wrap("open", "/", err)
+		}
+		rootfd = fd
+	}
 	for _, p := range cfg.ReadonlyPaths {
 		if err := readonlyPath(p); err != nil {
 			return err
@@ -86,12 +96,8 @@ func nullDevice() (int, error) {
 	return fd, nil
 }
 
+// rootfd is an O_PATH fd of "/" after pivot_root, for in-root resolution;
+// ProtectPaths opens it.
 var rootfd = -1
 
-// rootFd is an O_PATH fd of "/" after pivot_root, for in-root resolution.
-func rootFd() int {
-	if rootfd < 0 {
-		rootfd, _ = unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	}
-	return rootfd
-}
+func rootFd() int { return rootfd }
