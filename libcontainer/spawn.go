@@ -403,10 +403,21 @@ func (sp *spawner) initFailed(err error) error {
 	}
 	if errors.Is(err, errInitExited) && sp.cmd != nil {
 		if st := waitExit(sp.cmd.Process.Pid); st != "" {
+			if n, oerr := sp.c.OOMKills(); oerr == nil && n > 0 {
+				return fmt.Errorf("%w (%s): the container's cgroup ran out of memory (%s)", errInitExited, st, memoryLimitText(sp.o.Config.Resources))
+			}
 			return fmt.Errorf("%w (%s)", errInitExited, st)
 		}
 	}
 	return err
+}
+
+// memoryLimitText names the limit an out-of-memory init ran into.
+func memoryLimitText(r *specs.LinuxResources) string {
+	if r != nil && r.Memory != nil && r.Memory.Limit != nil && *r.Memory.Limit > 0 {
+		return fmt.Sprintf("linux.resources.memory.limit %d is too low", *r.Memory.Limit)
+	}
+	return "a parent cgroup's memory limit is too low"
 }
 
 // reap collects pid if it is our exited child, waiting briefly for the exit
@@ -436,7 +447,7 @@ func waitExit(pid int) string {
 	case ws.Exited():
 		return fmt.Sprintf("exit status %d", ws.ExitStatus())
 	case ws.Signaled():
-		return "killed by " + ws.Signal().String()
+		return "killed by " + unix.SignalName(ws.Signal())
 	}
 	return ""
 }

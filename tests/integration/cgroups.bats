@@ -172,6 +172,16 @@ null-ok" ]
 	[ -z "$(leftover_cgroups)" ]
 }
 
+@test "cgroups: a memory limit too low for init says so, and nothing is left" {
+	need_v1 memory
+	update_config '.linux.resources.memory = {limit: 1}'
+	run --separate-stderr berth create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"killed by SIGKILL"*"ran out of memory"*"linux.resources.memory.limit 1 is too low"* ]]
+	assert_nothing_left
+	[ -z "$(leftover_cgroups)" ]
+}
+
 @test "update: flags change only what they name; --resources JSON; Docker-style zeros touch nothing" {
 	need_v1 memory
 	need_v1 pids
