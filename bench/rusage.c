@@ -1,6 +1,8 @@
 // rusage: run a command and print its peak RSS in KiB (ru_maxrss from wait4:
-// the largest of the command and of the children it reaped) on stdout; the
-// command's stdin and stdout are /dev/null. Exits with the command's status.
+// the largest of the command and of the children it reaped) and its minor
+// page faults (ru_minflt: the command's and its reaped children's, summed)
+// on stdout; the command's stdin and stdout are /dev/null. Exits with the
+// command's status.
 //
 // Unlike /usr/bin/time -f %M, or a fork from the Go harness, this launcher
 // is small and static, and vforks: the RSS the child inherits before its
@@ -32,8 +34,8 @@ int main(int argc, char **argv) {
 	struct rusage ru;
 	int st;
 	if (wait4(pid, &st, 0, &ru) < 0) return 2;
-	char buf[32];
-	int n = snprintf(buf, sizeof buf, "%ld\n", ru.ru_maxrss);
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%ld %ld\n", ru.ru_maxrss, ru.ru_minflt);
 	write(1, buf, n);
 	if (WIFEXITED(st)) return WEXITSTATUS(st);
 	return 128 + WTERMSIG(st);

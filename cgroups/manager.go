@@ -20,7 +20,11 @@ import (
 
 // Manager is the container's cgroup on every hierarchy of the host.
 type Manager interface {
-	// Apply creates the cgroup directories and moves pid into them.
+	// Create makes the cgroup directories (ready for Set: limits can be
+	// in force before any process is in the cgroup).
+	Create() error
+	// Apply moves pid into the cgroups, creating them first if Create was
+	// not called.
 	Apply(pid int) error
 	// Destroy removes the directories Apply made (the cgroup must be empty).
 	Destroy() error
@@ -112,12 +116,13 @@ type manager struct {
 	paths   map[string]string
 	created map[string]string
 	v2root  string // mount point of the unified hierarchy, found on first use
+	made    bool   // Create has made every directory
 }
 
 func (m *manager) Paths() map[string]string   { return m.paths }
 func (m *manager) Created() map[string]string { return m.created }
 
-func (m *manager) Apply(pid int) error {
+func (m *manager) Create() error {
 	for key, dir := range m.paths {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create cgroup %s: %w", dir, err)
@@ -127,6 +132,18 @@ func (m *manager) Apply(pid int) error {
 				return err
 			}
 		}
+	}
+	m.made = true
+	return nil
+}
+
+func (m *manager) Apply(pid int) error {
+	if !m.made {
+		if err := m.Create(); err != nil {
+			return err
+		}
+	}
+	for key, dir := range m.paths {
 		if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("join cgroup %s (%s): %w", dir, keyName(key), err)
 		}

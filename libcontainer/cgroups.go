@@ -9,30 +9,31 @@ import (
 	"github.com/berth-runtime/berth/cgroups"
 )
 
-// applyCgroups places the nsenter stage's pid (and so init, which it forks)
-// in the container's cgroups, before it unshares its cgroup namespace.
-func (c *Container) applyCgroups(pid int) error {
+// makeCgroups makes the container's cgroups and sets their limits, before
+// any process is in them: create does this while init's nsenter stage
+// starts, and then only moves the stage's pid in (enterCgroups), so init
+// never runs unlimited and the two overlap.
+func (c *Container) makeCgroups() (cgroups.Manager, error) {
 	cfg := c.State.Config
 	if cfg.SystemdCgroup {
-		return fmt.Errorf("linux.cgroupsPath %q: --systemd-cgroup needs systemd, which this host does not run", cfg.CgroupsPath)
+		return nil, fmt.Errorf("linux.cgroupsPath %q: --systemd-cgroup needs systemd, which this host does not run", cfg.CgroupsPath)
 	}
 	m, err := cgroups.New(cfg.CgroupsPath)
 	if err != nil {
-		return fmt.Errorf("linux.cgroupsPath %q: %w", cfg.CgroupsPath, err)
+		return nil, fmt.Errorf("linux.cgroupsPath %q: %w", cfg.CgroupsPath, err)
 	}
-	// Record the paths first: if Apply fails half-way, cleanup still finds
+	// Record the paths first: if Create fails half-way, cleanup still finds
 	// what it made.
 	c.State.CgroupPaths, c.State.CgroupCreated = m.Paths(), m.Created()
-	// And save them before making any: if berth is killed inside Apply,
+	// And save them before making any: if berth is killed inside Create,
 	// delete --force must still find the directories it made.
 	if err := saveState(c.Dir, c.State); err != nil {
-		return err
+		return nil, err
 	}
-	if err := m.Apply(pid); err != nil {
-		return err
+	if err := m.Create(); err != nil {
+		return nil, err
 	}
-	// Set before the stage goes on, so init never runs unlimited.
-	return m.Set(withDefaultDevices(cfg.Resources))
+	return m, m.Set(withDefaultDevices(cfg.Resources))
 }
 
 // defaultDeviceRules are allowed after the configured rules, as runc does:

@@ -49,30 +49,49 @@ func rootHint(err error) string {
 	return ""
 }
 
-// placeInCgroups puts the nsenter stage's pid in the container's cgroups
-// (create) or in those of the running container (exec). In rootless mode a
-// cgroup the user may not create or write is no failure: the container
-// runs in berth's own cgroups (as runc does on cgroup v1), with a warning
-// when it asked for resource limits that are then not applied. A cgroup
-// the user can write (delegated to it) is used as for root.
-func (sp *spawner) placeInCgroups(pid int) error {
-	var err error
-	if sp.o.Config.Rootless && !sp.exec {
+// prepareCgroups makes the cgroups of a new container and sets their
+// limits (makeCgroups), while init's nsenter stage is starting.
+func (sp *spawner) prepareCgroups() error {
+	if sp.exec {
+		return nil
+	}
+	if sp.o.Config.Rootless {
 		dropDeviceRules(sp.o.Config)
 	}
-	if sp.exec {
-		err = sp.c.joinCgroups(pid, sp.subCgroups)
-	} else {
-		err = sp.c.applyCgroups(pid)
+	m, err := sp.c.makeCgroups()
+	if err == nil {
+		sp.cgroups = m
 	}
+	return sp.tolerateCgroups(err)
+}
+
+// placeInCgroups puts the nsenter stage's pid in the container's cgroups
+// (create) or in those of the running container (exec).
+func (sp *spawner) placeInCgroups(pid int) error {
+	switch {
+	case sp.exec:
+		return sp.tolerateCgroups(sp.c.joinCgroups(pid, sp.subCgroups))
+	case sp.cgroups == nil: // rootless, without a cgroup of its own
+		return nil
+	}
+	return sp.tolerateCgroups(sp.cgroups.Apply(pid))
+}
+
+// tolerateCgroups: in rootless mode a cgroup the user may not create or
+// write is no failure: the container runs in berth's own cgroups (as runc
+// does on cgroup v1), with a warning when it asked for resource limits
+// that are then not applied. A cgroup the user can write (delegated to it)
+// is used as for root.
+func (sp *spawner) tolerateCgroups(err error) error {
 	if err == nil || !sp.o.Config.Rootless || !permissionError(err) {
 		return err
 	}
 	if !sp.exec {
-		// Whatever Apply made before the refusal goes; the container
-		// then has no cgroup of its own.
+		// Whatever was made before the refusal goes; the container then
+		// has no cgroup of its own.
 		sp.c.destroyCgroups()
 		sp.c.State.CgroupPaths, sp.c.State.CgroupCreated = nil, nil
+		sp.cgroups = nil
 	}
 	if hasLimits(sp.o.Config.Resources) || sp.exec {
 		sp.warn(fmt.Sprintf("rootless: %v: the container runs without a cgroup of its own and without its resource limits (give the user a writable cgroup for them)", err))

@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
@@ -140,6 +141,7 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
+	cgroups    cgroups.Manager   // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
 	idmaps    *idMapPlan
 	cmd       *exec.Cmd
@@ -199,6 +201,9 @@ func (sp *spawner) start() error {
 		// For the state that createContainer and startContainer hooks get.
 		envID + "=" + sp.o.ID,
 		envBundle + "=" + sp.o.Bundle,
+		// init is sequential: one P spares the Go runtime the threads
+		// (and their page faults) it starts to keep idle Ps busy.
+		"GOMAXPROCS=1",
 	}
 	if fifoFd != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
@@ -312,6 +317,10 @@ func bootstrap(cfg *configs.Config, idmaps *idMapPlan) string {
 func (sp *spawner) drive() error {
 	cfg := sp.o.Config
 	if err := sendRaw(sp.sock, bootstrap(cfg, sp.idmaps)); err != nil {
+		return err
+	}
+	// While the stage starts and joins namespaces, make the cgroups.
+	if err := sp.prepareCgroups(); err != nil {
 		return err
 	}
 	m, err := expect(sp.sock, msgNsenter)

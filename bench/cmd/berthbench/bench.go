@@ -54,6 +54,7 @@ type bench struct {
 	ctx                 context.Context
 	interrupted         atomic.Bool
 	hostMode, benchMode string
+	faultCost           string // bench/faultcost.c's line, described
 	pid                 int
 
 	tmp      string // tmpfs in the private namespace
@@ -97,6 +98,8 @@ func (b *bench) setup() error {
 			return fmt.Errorf("gcc %s: %v\n%s", src, err, out)
 		}
 	}
+
+	b.faultCost = measureFaultCost(filepath.Join(filepath.Dir(cfg.FloorSrc), "faultcost.c"), tmp)
 
 	for _, name := range cfg.Runtimes {
 		name = strings.TrimSpace(name)
@@ -482,4 +485,20 @@ func killCgroupProcs(dir string) {
 			unix.Kill(pid, unix.SIGKILL)
 		}
 	}
+}
+
+// measureFaultCost builds and runs bench/faultcost.c: the price of a page
+// fault and of a system call here, which explains much of the table.
+func measureFaultCost(src, tmp string) string {
+	bin := filepath.Join(tmp, "faultcost")
+	if out, err := exec.Command("gcc", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		logf("gcc %s: %v\n%s", src, err, out)
+		return "unknown (faultcost.c did not build)"
+	}
+	out, err := exec.Command(bin).Output()
+	var fault, populated, sc float64
+	if _, serr := fmt.Sscan(string(out), &fault, &populated, &sc); err != nil || serr != nil {
+		return fmt.Sprintf("unknown (faultcost: %v %v)", err, serr)
+	}
+	return fmt.Sprintf("%.2f µs per page fault on a fresh anonymous page (%.2f µs per page when the kernel populates them in one call), %.2f µs per system call (bench/faultcost.c)", fault, populated, sc)
 }

@@ -19,6 +19,7 @@ import (
 type results struct {
 	samples    map[string]map[string][]float64 // metric -> runtime -> ms
 	runRSS     map[string][]float64            // KiB, ru_maxrss of `run`
+	runFaults  map[string][]float64            // ru_minflt of `run` and what it reaped
 	tp         map[string]float64              // containers/s
 	tpDetail   map[string]string
 	idle       map[string]map[string][]float64 // runtime -> field -> KiB
@@ -70,7 +71,7 @@ func (b *bench) stopped() bool { return b.ctx.Err() != nil }
 
 func (b *bench) measure() error {
 	b.res = results{
-		samples: map[string]map[string][]float64{}, runRSS: map[string][]float64{},
+		samples: map[string]map[string][]float64{}, runRSS: map[string][]float64{}, runFaults: map[string][]float64{},
 		tp: map[string]float64{}, tpDetail: map[string]string{},
 		idle: map[string]map[string][]float64{}, memMin: map[string]string{},
 		memMinKiB: map[string]float64{}, memPeak: map[string]float64{}, size: map[string]int64{}, sizeLibs: map[string]int64{},
@@ -276,21 +277,38 @@ func (b *bench) measureMemory() {
 			if b.stopped() {
 				return
 			}
-			v, err := strconv.ParseFloat(strings.TrimSpace(out.String()), 64)
+			var rss, faults float64
+			_, err := fmt.Sscan(out.String(), &rss, &faults)
 			if res.err != nil || err != nil {
 				b.fail(r, "run under rusage", fmt.Errorf("%v %v", res.err, err))
 				continue
 			}
-			b.res.runRSS[r.name] = append(b.res.runRSS[r.name], v)
+			b.res.runRSS[r.name] = append(b.res.runRSS[r.name], rss)
+			b.res.runFaults[r.name] = append(b.res.runFaults[r.name], faults)
 		}
 	}
+	// Alone, the init's private memory includes the runtime's code, which
+	// a second idle container shares (when the runtime does not copy its
+	// binary per container): what each further idle container costs the
+	// node is the second one's private memory ("Private2").
 	for i := 0; i < b.cfg.MemSamples && !b.stopped(); i++ {
 		for _, r := range b.rotated(i, true) {
 			id, _, pid, ok := b.createWithPid(r)
 			if !ok {
 				continue
 			}
-			if m, err := procMem(pid); err != nil {
+			m, err := procMem(pid)
+			if err == nil {
+				id2, _, pid2, ok2 := b.createWithPid(r)
+				if ok2 {
+					var m2 map[string]float64
+					if m2, err = procMem(pid2); err == nil {
+						m["Private2"] = m2["Private"]
+					}
+					b.forceDelete(r, id2)
+				}
+			}
+			if err != nil {
 				b.fail(r, "read init memory", err)
 			} else {
 				if b.res.idle[r.name] == nil {
