@@ -5,6 +5,7 @@ package cgroups
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -260,10 +261,14 @@ func (m *manager) Pids() ([]int, error) {
 	return nil, nil
 }
 
-// readPids reads cgroup.procs of dir and its sub-cgroups.
+// readPids reads cgroup.procs of dir and its sub-cgroups. A cgroup that
+// vanishes on the way (a delete racing this) has no processes.
 func readPids(dir string) ([]int, error) {
 	var out []int
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -271,6 +276,9 @@ func readPids(dir string) ([]int, error) {
 			return nil
 		}
 		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

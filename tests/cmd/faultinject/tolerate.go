@@ -26,6 +26,8 @@ var tolerable = []struct {
 		"glibc's pthread_getattr_np, for the main thread's stack (cgo): it has a fallback"},
 	{regexp.MustCompile(`^openat\([^,]*, "(/sys/kernel/mm/transparent_hugepage/|/proc/self/cgroup"|/proc/self/mountinfo"|/sys/fs/cgroup/\*/cpu\.cfs_)`), 9,
 		"the Go runtime's start: huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional"},
+	{regexp.MustCompile(`^openat\([^,]*, "/proc/self/uid_map"`), 0,
+		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file"},
 	{regexp.MustCompile(`^openat\([^,]*, "/proc/#/stat"`), 0,
 		"the liveness check of a container's init: a failed read counts as gone; delete then kills what is left through the cgroup"},
 	{regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>/(freezer\.state|cgroup\.events)"`), 0,
