@@ -231,18 +231,31 @@ after_kill() {
 }
 
 @test "kill -9 of berth create while it makes the container's cgroups: delete --force removes them" {
-	# applyCgroups saves the paths to state.json before making any directory, so a
-	# berth killed inside cgroups Apply leaves directories delete --force can find.
-	# strace holds create in its third mkdir under /sys/fs/cgroup, where it is killed
-	strace -f -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:delay_enter=3000000:when=3 \
-		-P /sys/fs/cgroup "$BERTH" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- &
-	local st=$! end b
+	# makeCgroups saves the paths to state.json before making any directory, so a
+	# berth killed while it makes them leaves directories delete --force can find.
+	# strace holds create in the third mkdir of the container's cgroup directories
+	# (-P matches exact paths: one per hierarchy), where it is killed.
+	local paths=() d
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		paths+=(-P "${d}$ID")
+	done
+	timeout -s KILL 30 strace -f -qq -o /dev/null -e trace=mkdirat \
+		-e inject=mkdirat:delay_enter=3000000:when=3 "${paths[@]}" \
+		"$BERTH" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 3>&- &
+	local st=$! end b s
 	end=$(($(now_ms) + 10000))
-	until [ -n "$(leftover_cgroups)" ] || [ "$(now_ms)" -gt "$end" ]; do nap 0.05; done
-	b=$(cat "/proc/$st/task/$st/children")
+	until [ "$(leftover_cgroups | wc -l)" -ge 2 ] || [ "$(now_ms)" -gt "$end" ]; do nap 0.05; done
+	# timeout's child is strace, whose child is berth
+	s=$(cat "/proc/$st/task/$st/children")
+	s=${s// /}
+	[ -n "$s" ]
+	b=$(cat "/proc/$s/task/$s/children")
+	b=${b// /}
 	[ -n "$b" ]
-	# shellcheck disable=SC2086 # one pid, and a trailing space
-	kill -9 $b
+	kill -9 "$b"
 	wait "$st" || true
-	after_kill "$ID" "create killed in cgroups Apply"
+	# The window was hit: some directories made, and state.json names them.
+	[ -n "$(leftover_cgroups)" ]
+	jq -e '.cgroup_paths | length > 0' "$ROOT/$ID/state.json"
+	after_kill "$ID" "create killed while making its cgroups"
 }
