@@ -1,7 +1,7 @@
 // faultcost: what this machine charges for a page fault and for a system
 // call, the two costs a container start is made of. On bare metal a fault
-// on a fresh anonymous page takes well under a microsecond; under nested
-// virtualisation it can take tens, and then the number of pages a runtime
+// on a fresh anonymous page takes well under a microsecond; in a VM whose
+// page tables go through the hypervisor it can take tens, and then the number of pages a runtime
 // touches, more than the work it does, sets its start-up time.
 // Prints: "<us per page fault> <us per page, prefaulted> <us per syscall>".
 #include <stdio.h>
