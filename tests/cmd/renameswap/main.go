@@ -8,8 +8,12 @@
 //	renameswap [-for DURATION] [-pause DURATION] PATH1 PATH2
 //
 // It stops after -for (default 60s, so that a forgotten swapper cannot outlive a test
-// run) or on SIGTERM/SIGINT, and prints the number of swaps made. Any failing swap is an
-// error (exit 1): a race that stopped racing would prove nothing.
+// run) or on SIGTERM/SIGINT, and prints the number of swaps made. A failing swap is an
+// error (exit 1): a race that stopped racing would prove nothing. Except EXDEV and
+// EBUSY for up to a second: without a mount namespace the runtime mounts on the host,
+// over the rootfs (a lookup of one path before that mount and of the other after it
+// says EXDEV) or on the directory being swapped (a mount point cannot be renamed:
+// EBUSY) until the container is deleted; swapping resumes then.
 //
 // It sleeps -pause between swaps. The default 1us, which the kernel rounds up to its
 // timer slack, gives some thousands of swaps a second for a fraction of a CPU. -pause 0
@@ -46,11 +50,21 @@ func main() {
 	go func() { <-sig; stop.Store(true) }()
 	time.AfterFunc(*d, func() { stop.Store(true) })
 	n := 0
+	var blockedSince time.Time
 	for !stop.Load() {
 		if err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE); err != nil {
+			if err == unix.EXDEV || err == unix.EBUSY {
+				if blockedSince.IsZero() {
+					blockedSince = time.Now()
+				}
+				if time.Since(blockedSince) < time.Second {
+					continue
+				}
+			}
 			fmt.Fprintf(os.Stderr, "renameswap: exchange %s %s after %d swaps: %v\n", a, b, n, err)
 			os.Exit(1)
 		}
+		blockedSince = time.Time{}
 		n++
 		if *pause > 0 {
 			ts := unix.NsecToTimespec(pause.Nanoseconds())
