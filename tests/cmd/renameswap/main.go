@@ -10,10 +10,9 @@
 // It stops after -for (default 60s, so that a forgotten swapper cannot outlive a test
 // run) or on SIGTERM/SIGINT, and prints the number of swaps made. A failing swap is an
 // error (exit 1): a race that stopped racing would prove nothing. Except EXDEV and
-// EBUSY for up to a second: without a mount namespace the runtime mounts on the host,
-// over the rootfs (a lookup of one path before that mount and of the other after it
-// says EXDEV) or on the directory being swapped (a mount point cannot be renamed:
-// EBUSY) until the container is deleted; swapping resumes then.
+// EBUSY for up to a second: without a mount namespace the runtime's mounts are made
+// in the host's, on the very paths being swapped (a mount point cannot be renamed),
+// until the container is deleted; swapping resumes then.
 //
 // It sleeps -pause between swaps. The default 1us, which the kernel rounds up to its
 // timer slack, gives some thousands of swaps a second for a fraction of a CPU. -pause 0
