@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -121,9 +122,28 @@ func recvMsg(sock *os.File) (syncMsg, int, error) {
 		return m, fd, fmt.Errorf("malformed sync message %q (%d bytes): %w", shown, n, err)
 	}
 	if m.Type == msgError {
-		return m, fd, &initError{Step: m.Step, Msg: m.Msg}
+		return m, fd, &initError{Step: clip(m.Step, maxStepLen), Msg: clip(m.Msg, maxErrLen)}
 	}
 	return m, fd, nil
+}
+
+// A broken init may send a packet of text as its error: berth reports at
+// most this much of it (a real step name and error are far shorter).
+const (
+	maxStepLen = 128
+	maxErrLen  = 1536
+)
+
+// clip cuts s to at most n bytes, at a character boundary, saying so.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(s))
 }
 
 // expect reads one message and checks its type.
