@@ -192,7 +192,12 @@ var loadCases = map[string]loadCase{
 			Syscalls: []specs.LinuxSyscall{
 				{Action: specs.ActAllow, Names: []string{
 					// What the Go runtime needs to keep running
-					// and exit, and what run below uses.
+					// and exit, and what run below uses. rseq and
+					// set_robust_list: glibc registers both in every
+					// new thread (cgo makes the runtime's threads),
+					// and a failed rseq there is fatal ("rseq
+					// registration failed", written with writev).
+					"rseq", "set_robust_list", "writev",
 					"read", "write", "close", "exit", "exit_group", "futex", "nanosleep",
 					"clock_nanosleep", "clock_gettime", "gettimeofday", "sched_yield",
 					"mmap", "munmap", "madvise", "mprotect", "brk", "rt_sigreturn",
