@@ -24,16 +24,15 @@ type Manager interface {
 	// Create makes the cgroup directories (ready for Set: limits can be
 	// in force before any process is in the cgroup).
 	Create() error
-	// Apply moves pid into the cgroups, creating them first if Create was
-	// not called.
+	// Apply moves pid into the cgroups Create made.
 	Apply(pid int) error
-	// Destroy removes the directories Apply made (the cgroup must be empty).
+	// Destroy removes the directories Create made (the cgroup must be empty).
 	Destroy() error
 	// Pids lists the processes in the container's cgroup.
 	Pids() ([]int, error)
 	// Paths maps each hierarchy key to the container's cgroup directory.
 	Paths() map[string]string
-	// Created maps each hierarchy key to the topmost directory Apply had to
+	// Created maps each hierarchy key to the topmost directory Create had to
 	// create (the leaf itself, or an ancestor that did not exist), which
 	// Destroy removes too when it is empty.
 	Created() map[string]string
@@ -117,7 +116,6 @@ type manager struct {
 	paths   map[string]string
 	created map[string]string
 	v2root  string // mount point of the unified hierarchy, found on first use
-	made    bool   // Create has made every directory
 }
 
 func (m *manager) Paths() map[string]string   { return m.paths }
@@ -134,16 +132,10 @@ func (m *manager) Create() error {
 			}
 		}
 	}
-	m.made = true
 	return nil
 }
 
 func (m *manager) Apply(pid int) error {
-	if !m.made {
-		if err := m.Create(); err != nil {
-			return err
-		}
-	}
 	for key, dir := range m.paths {
 		if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("join cgroup %s (%s): %w", dir, keyName(key), err)

@@ -11,7 +11,7 @@ import (
 
 // makeCgroups makes the container's cgroups and sets their limits, before
 // any process is in them: create does this while init's nsenter stage
-// starts, and then only moves the stage's pid in (enterCgroups), so init
+// starts, and then only moves the stage's pid in (placeInCgroups), so init
 // never runs unlimited and the two overlap.
 func (c *Container) makeCgroups() (cgroups.Manager, error) {
 	cfg := c.State.Config
