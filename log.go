@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/internal/logs"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,6 +37,9 @@ func setupLog(c *cli.Context) error {
 		}
 		logFile, logToFile = f, true
 	}
+	logs.Debugging = c.Bool("debug")
+	logs.SetSink(logRecord)
+	logs.Debugf("berth %s (commit %s): %s", version, commit, strings.Join(os.Args[1:], " "))
 	return nil
 }
 

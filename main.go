@@ -54,7 +54,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "directory for container state"},
 			&cli.StringFlag{Name: "log", Usage: "log file (default: stderr)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
-			&cli.BoolFlag{Name: "debug", Usage: "accepted for runc compatibility (berth logs no debug records yet)"},
+			&cli.BoolFlag{Name: "debug", Usage: "write debug records (what each stage sets up, in order) to the log"},
 			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "treat linux.cgroupsPath as slice:prefix:name"},
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "rootless mode: true, false or auto"},
 			&cli.StringFlag{Name: "criu", Hidden: true, Usage: "accepted for runc compatibility"},

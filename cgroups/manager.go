@@ -46,6 +46,9 @@ type Manager interface {
 	// Join places pid in the existing cgroups (exec), or in the existing
 	// sub-cgroups sub names.
 	Join(pid int, sub map[string]string) error
+	// Check refuses, before Create, resources this host's hierarchies
+	// cannot hold (Set checks them too).
+	Check(r *specs.LinuxResources) error
 	// Set writes the values r gives (and only those).
 	Set(r *specs.LinuxResources) error
 	// Stats reads the counters `events` reports.

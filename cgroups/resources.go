@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,9 @@ var v2Name = map[string]string{
 func (m *manager) Set(r *specs.LinuxResources) error {
 	if r == nil {
 		return nil
+	}
+	if err := m.Check(r); err != nil {
+		return err
 	}
 	if m.pureV2() {
 		return m.setV2(r)
@@ -114,6 +118,18 @@ func (m *manager) setV2(r *specs.LinuxResources) error {
 	}
 	if len(r.Devices) > 0 {
 		return fs2.SetDevices(dir, r.Devices)
+	}
+	return nil
+}
+
+// ErrV1NoUnified refuses linux.resources.unified where v1 controllers are
+// mounted (v1 and hybrid hosts), as runc does, in runc's words: the keys
+// name v2 files, and half of a hybrid host's controllers are not there.
+var ErrV1NoUnified = errors.New("invalid configuration: cannot use unified on cgroup v1")
+
+func (m *manager) Check(r *specs.LinuxResources) error {
+	if r != nil && len(r.Unified) > 0 && !m.pureV2() {
+		return fmt.Errorf("linux.resources.unified: %w", ErrV1NoUnified)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -22,6 +23,12 @@ func (c *Container) makeCgroups() (cgroups.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("linux.cgroupsPath %q: %w", cfg.CgroupsPath, err)
 	}
+	if err := m.Check(cfg.Resources); err != nil {
+		return nil, err
+	}
+	if err := checkFresh(m); err != nil {
+		return nil, err
+	}
 	// Record the paths first: if Create fails half-way, cleanup still finds
 	// what it made.
 	c.State.CgroupPaths, c.State.CgroupCreated = m.Paths(), m.Created()
@@ -34,6 +41,25 @@ func (c *Container) makeCgroups() (cgroups.Manager, error) {
 		return nil, err
 	}
 	return m, m.Set(withDefaultDevices(cfg.Resources))
+}
+
+// checkFresh refuses a cgroup that already holds processes or is frozen,
+// in runc's words: its processes would share the container's limits and
+// be killed with it, and a frozen init would hang create. It runs before
+// the paths are saved, so that the failed create's clean-up leaves such a
+// cgroup alone. As runc, one hierarchy speaks for all on v1.
+func checkFresh(m cgroups.Manager) error {
+	pids, err := m.Pids()
+	if err != nil {
+		return fmt.Errorf("read the container's cgroup: %w", err)
+	}
+	if len(pids) > 0 {
+		return fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+	}
+	if m.Frozen() {
+		return errors.New("container's cgroup unexpectedly frozen")
+	}
+	return nil
 }
 
 // defaultDeviceRules are allowed after the configured rules, as runc does:

@@ -3,6 +3,7 @@
 package libcontainer
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer/rootfs"
 )
@@ -182,6 +184,7 @@ func (c *Container) Destroy(force bool) error {
 	if st != Stopped && !force {
 		return fmt.Errorf("%s is %s: %w", c.ID, st, ErrRunning)
 	}
+	logs.Debugf("delete: %s is %s (force %v): kill, remove cgroups %v, run poststop hooks, remove %s", c.ID, st, force, c.State.CgroupPaths, c.Dir)
 	if st == Paused {
 		// A frozen task does not act on SIGKILL until thawed.
 		c.signalAll(unix.SIGKILL)
@@ -274,10 +277,14 @@ func (c *Container) runPoststop() error {
 	sp := c.SpecState()
 	sp.Status = specs.StateStopped
 	sp.Pid = 0
+	stdin, err := json.Marshal(sp)
+	if err != nil {
+		return err
+	}
 	var errs error
-	for _, hook := range h.Poststop {
-		if err := runHooks("poststop", []specs.Hook{hook}, sp); err != nil {
-			errs = errors.Join(errs, err)
+	for i, hook := range h.Poststop {
+		if err := runHook(hook, stdin); err != nil {
+			errs = errors.Join(errs, hookFailed("poststop", i, hook, err))
 		}
 	}
 	return errs

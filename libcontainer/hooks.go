@@ -12,6 +12,8 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-runtime/berth/internal/logs"
 )
 
 // runHooks runs each hook in turn with the container state on stdin
@@ -26,11 +28,18 @@ func runHooks(kind string, hooks []specs.Hook, st *specs.State) error {
 		return err
 	}
 	for i, h := range hooks {
+		logs.Debugf("%s hook #%d: %s %q", kind, i, h.Path, h.Args)
 		if err := runHook(h, stdin); err != nil {
-			return &HookError{Err: fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)}
+			return hookFailed(kind, i, h, err)
 		}
 	}
 	return nil
+}
+
+// hookFailed names a failed hook as runc does ("error running <kind> hook
+// #<i>: ..."; clients and scripts match that prefix), then its path.
+func hookFailed(kind string, i int, h specs.Hook, err error) error {
+	return &HookError{Err: fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, h.Path, err)}
 }
 
 // HookError is a failed hook. runtime.md "Lifecycle": a failing prestart,

@@ -7,12 +7,14 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/capabilities"
+	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/rootfs"
 	"github.com/berth-runtime/berth/seccomp"
@@ -65,6 +67,7 @@ func readInitEnv() (*initEnv, error) {
 func Init() error {
 	// Namespaces, credentials and the like are per thread: keep this one.
 	runtime.LockOSThread()
+	logs.ToPipe()
 	env, err := readInitEnv()
 	if err != nil {
 		return err
@@ -89,6 +92,7 @@ func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
 
 func step(name string, err error) error {
 	if err == nil {
+		logs.Debugf("init: %s: done", name)
 		return nil
 	}
 	return &stepError{step: name, err: err}
@@ -224,6 +228,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := step("user", setUser(p)); err != nil {
 		return err
 	}
+	logs.Debugf("init: user uid %d gid %d additional gids %v", p.UID, p.GID, p.AdditionalGids)
 	if err := step("cwd", chdir(p.Cwd)); err != nil {
 		return err
 	}
@@ -231,6 +236,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		if err := step("capabilities", caps.ApplyRest(keep...)); err != nil {
 			return err
 		}
+		c := p.Capabilities
+		logs.Debugf("init: capabilities bounding %v effective %v permitted %v inheritable %v ambient %v (kept until execve: %v)",
+			c.Bounding, c.Effective, c.Permitted, c.Inheritable, c.Ambient, keep)
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -251,6 +259,8 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		}
 		filter = nil
 	}
+	logs.Debugf("init: ready; next: %s", nextSteps(isExec, filter, p, path))
+	logs.ClosePipe()
 	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
 		return err
 	}
@@ -305,7 +315,28 @@ func lastSteps(filter *seccomp.Filter, caps *capabilities.Caps, p *configs.Proce
 			return err
 		}
 	}
-	return syscall.Exec(path, p.Args, p.Env)
+	if err := syscall.Exec(path, p.Args, p.Env); err != nil {
+		// One line naming the file, as runc's: an interpreter or loader
+		// missing makes execve say ENOENT for a path that exists.
+		return fmt.Errorf("exec %s: %w", path, err)
+	}
+	return nil
+}
+
+// nextSteps says, for the debug log, what init does after ready (the log
+// pipe is closed by then: the parent may be gone).
+func nextSteps(isExec bool, filter *seccomp.Filter, p *configs.Process, path string) string {
+	var s []string
+	if !isExec {
+		s = append(s, "wait on exec.fifo")
+	}
+	if filter != nil {
+		s = append(s, "load seccomp filter")
+	}
+	if len(p.Rlimits) > 0 {
+		s = append(s, fmt.Sprintf("set %d rlimits", len(p.Rlimits)))
+	}
+	return strings.Join(append(s, fmt.Sprintf("execve %s %q", path, p.Args)), ", ")
 }
 
 // startFifo is the exec fifo once `start` has opened it, else -1.

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,6 +40,8 @@ func applyProcessAttrs(cfg *configs.Config) error {
 		}
 	}
 	if s := p.Scheduler; s != nil {
+		r := cfg.Resources
+		cpusetLimited := r != nil && r.CPU != nil && r.CPU.Cpus != ""
 		attr := &unix.SchedAttr{
 			Size:     unix.SizeofSchedAttr,
 			Policy:   schedPolicies[s.Policy],
@@ -52,6 +55,11 @@ func applyProcessAttrs(cfg *configs.Config) error {
 			attr.Flags |= schedFlags[f]
 		}
 		if err := unix.SchedSetAttr(0, attr, 0); err != nil {
+			if errors.Is(err, unix.EPERM) && cpusetLimited {
+				// SCHED_DEADLINE needs every CPU of the root
+				// domain; runc's words, which clients match.
+				return fmt.Errorf("process.scheduler (%s): process scheduler can't be used together with AllowedCPUs: %w", s.Policy, err)
+			}
 			return fmt.Errorf("process.scheduler (%s): %w", s.Policy, err)
 		}
 	}

@@ -62,7 +62,8 @@ func (sp *spawner) sendSeccompListener(fd int) error {
 	}
 	conn, err := net.Dial("unix", sc.ListenerPath)
 	if err != nil {
-		return fmt.Errorf("linux.seccomp.listenerPath %s: %w", sc.ListenerPath, err)
+		// runc's words, which clients match, then the field.
+		return fmt.Errorf("failed to connect with seccomp agent specified in the seccomp profile: linux.seccomp.listenerPath %s: %w", sc.ListenerPath, err)
 	}
 	defer conn.Close()
 	if _, _, err := conn.(*net.UnixConn).WriteMsgUnix(b, unix.UnixRights(fd), nil); err != nil {

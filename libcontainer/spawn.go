@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
@@ -152,6 +153,8 @@ type spawner struct {
 	pid       int // init's host pid, once known
 	startTime uint64
 	pidFile   bool
+	// waitLogs waits for init's debug records to end (--debug), else nil.
+	waitLogs func(time.Duration)
 }
 
 func (sp *spawner) start() error {
@@ -209,6 +212,21 @@ func (sp *spawner) start() error {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
 		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(base+2))
 	}
+	var logW *os.File
+	if logs.Debugging {
+		// --debug: init and its C stage write their records to a pipe,
+		// forwarded into our log as they come.
+		logR, w, err := os.Pipe()
+		if err != nil {
+			cfgW.Close()
+			return fmt.Errorf("pipe: %w", err)
+		}
+		logW = w
+		defer logW.Close()
+		cmd.Env = append(cmd.Env, logs.EnvPipe+"="+strconv.Itoa(3+len(cmd.ExtraFiles)))
+		cmd.ExtraFiles = append(cmd.ExtraFiles, logW)
+		sp.waitLogs = logs.Forward(logR)
+	}
 	// CVE-2024-21626: an fd berth inherited from its caller without
 	// close-on-exec (a directory, say) would reach init, and through
 	// /proc/self/fd/N in process.cwd or args[0] the container would reach
@@ -222,6 +240,7 @@ func (sp *spawner) start() error {
 		cfgW.Close()
 		return fmt.Errorf("start init: %w", err)
 	}
+	logs.Debugf("started init %d (%s init), sync fd %d, config fd %d, %d preserved fds", cmd.Process.Pid, exe, base, base+1, sp.o.PreserveFDs)
 	sp.cmd = cmd
 	sp.cfgPipe = cfgW
 	return nil
@@ -316,7 +335,9 @@ func bootstrap(cfg *configs.Config, idmaps *idMapPlan) string {
 // drive runs the parent's half of the nsenter and sync protocols.
 func (sp *spawner) drive() error {
 	cfg := sp.o.Config
-	if err := sendRaw(sp.sock, bootstrap(cfg, sp.idmaps)); err != nil {
+	boot := bootstrap(cfg, sp.idmaps)
+	logs.Debugf("nsenter bootstrap: %q", boot)
+	if err := sendRaw(sp.sock, boot); err != nil {
 		return err
 	}
 	// While the stage starts and joins namespaces, make the cgroups.
@@ -341,6 +362,7 @@ func (sp *spawner) drive() error {
 		return sp.initFailed(err)
 	}
 	pid := m.Pid
+	logs.Debugf("init runs as pid %d", pid)
 	if pid == sp.cmd.Process.Pid {
 		sp.child = true
 	} else {
@@ -393,6 +415,7 @@ func (sp *spawner) drive() error {
 			}
 		case msgReady:
 			sp.sock.Close()
+			sp.finishLogs()
 			return nil
 		default:
 			if fd >= 0 {
@@ -400,6 +423,17 @@ func (sp *spawner) drive() error {
 			}
 			return fmt.Errorf("sync: unexpected %s message from init", m.Type)
 		}
+	}
+}
+
+// finishLogs waits for init's debug records to end (--debug): init closes
+// its end of the pipe once ready, or has died, so they are all in our log
+// before we report. A process that kept the pipe by mistake holds us up for
+// two seconds at most.
+func (sp *spawner) finishLogs() {
+	if sp.waitLogs != nil {
+		sp.waitLogs(2 * time.Second)
+		sp.waitLogs = nil
 	}
 }
 
@@ -505,6 +539,7 @@ func (sp *spawner) cleanup() error {
 		// us as subreaper), reap it so nothing is left in the container.
 		reap(sp.pid)
 	}
+	sp.finishLogs()
 	if sp.exec {
 		return errors.Join(errs...)
 	}

@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/internal/proc"
 )
 
@@ -38,6 +39,7 @@ func (c *Container) Start() error {
 		}
 		return err
 	}
+	logs.Debugf("start: init %d released through exec.fifo; it has executed the process", c.State.Pid)
 	c.State.Status = Running
 	if err := saveState(c.Dir, c.State); err != nil {
 		return err

@@ -83,6 +83,30 @@ static void json_escape(char *out, size_t n, const char *s)
 	out[o] = '\0';
 }
 
+/* log_fd is the log pipe (--debug), else -1. */
+static int log_fd = -1;
+
+/* debugf writes a debug record, as a JSON line the runtime forwards to its
+ * log, naming this process: the stage forks, and each fork logs. */
+static void __attribute__((format(printf, 1, 2))) debugf(const char *fmt, ...)
+{
+	char text[1024], esc[2048], line[2200];
+	int saved = errno, n;
+	va_list ap;
+
+	if (log_fd < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	json_escape(esc, sizeof(esc), text);
+	n = snprintf(line, sizeof(line), "{\"level\":\"debug\",\"msg\":\"nsenter[%d]: %s\"}\n", getpid(), esc);
+	if (n > 0 && write(log_fd, line, (size_t)n) < 0) {
+		/* a log that cannot be written is no reason to fail */
+	}
+	errno = saved;
+}
+
 static void send_msg(const char *msg)
 {
 	ssize_t r;
@@ -185,6 +209,7 @@ static void join_namespaces(struct bootstrap *b)
 				continue;
 			if (setns(b->joins[i].fd, b->joins[i].flag) < 0)
 				bail("setns %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
+			debugf("joined %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
 			close(b->joins[i].fd);
 		}
 	}
@@ -259,6 +284,9 @@ void berth_nsexec(void)
 	if (!env || !*env)
 		return;
 	sync_fd = atoi(env);
+	env = getenv("_BERTH_LOGPIPE");
+	if (env && *env)
+		log_fd = atoi(env);
 
 	do {
 		n = recv(sync_fd, boot, BOOT_MAX, 0);
@@ -267,6 +295,8 @@ void berth_nsexec(void)
 		bail("read bootstrap");
 	boot[n] = '\0';
 	parse_bootstrap(boot, &b);
+	debugf("bootstrap: clone flags 0x%x, %d namespaces to join%s%s", b.cloneflags, b.njoins,
+	       b.setgroups_deny ? ", setgroups deny" : "", b.timens ? ", time offsets" : "");
 
 	/* Until the user's process runs, nothing but root may ptrace or read
 	 * this process's memory (it holds host fds). */
@@ -278,6 +308,7 @@ void berth_nsexec(void)
 	if (b.cloneflags & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			bail("unshare user namespace");
+		debugf("unshared user namespace; waiting for the parent to write the id maps");
 		/* The parent writes our uid/gid maps: it must be able to open
 		 * /proc/<pid>/uid_map, which needs a dumpable process. */
 		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
@@ -289,6 +320,7 @@ void berth_nsexec(void)
 	if (b.cloneflags & CLONE_NEWUSER) {
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		become_root(&b);
+		debugf("became root in the new user namespace");
 	}
 
 	/* The cgroup namespace comes after the parent placed us in our cgroup
@@ -296,8 +328,12 @@ void berth_nsexec(void)
 	rest = b.cloneflags & ~CLONE_NEWUSER;
 	if (rest && unshare(rest) < 0)
 		bail("unshare namespaces 0x%x", rest);
-	if (b.timens)
+	if (rest)
+		debugf("unshared namespaces 0x%x", rest);
+	if (b.timens) {
 		write_timens(b.timens);
+		debugf("wrote time namespace offsets");
+	}
 
 	/* A new or joined pid or time namespace applies only to children. */
 	if ((rest & (CLONE_NEWPID | CLONE_NEWTIME)) || joined(&b, CLONE_NEWPID) || joined(&b, CLONE_NEWTIME)) {
@@ -305,6 +341,7 @@ void berth_nsexec(void)
 		if (child < 0)
 			bail("fork into the new pid namespace");
 		if (child > 0) {
+			debugf("forked init %d into the new pid or time namespace; exiting", child);
 			snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", child);
 			send_msg(msg);
 			_exit(0);

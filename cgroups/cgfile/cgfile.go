@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/internal/logs"
 )
 
 // Write is one value for one file of a controller's cgroup directory.
@@ -41,6 +43,7 @@ func Apply(dir string, ws []Write) error {
 	for _, w := range ws {
 		err := WriteFile(dir, w.File, w.Value)
 		if err == nil {
+			logs.Debugf("cgroup %s: %s = %q (%s)", dir, w.File, w.Value, w.Field)
 			continue
 		}
 		if w.Optional && errors.Is(err, os.ErrNotExist) {

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -68,6 +69,7 @@ func mountAll(cfg *configs.Config) error {
 		if err := mountOne(rootfd, m, cfg, userns); err != nil {
 			return fmt.Errorf("mounts[%d]: %w", i, err)
 		}
+		logs.Debugf("init: mounts[%d]: %s (type %q) on %s, flags %#x, propagation %#x, data %q", i, m.Source, m.Type, m.Destination, m.Flags, m.Propagation, m.Data)
 	}
 	if needsDev(cfg) {
 		if err := setupDev(rootfd, cfg, userns); err != nil {
