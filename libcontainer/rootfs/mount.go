@@ -148,24 +148,21 @@ func bindHost(t *target, m *configs.Mount, src string) error {
 	return bindMount(t, &b, true)
 }
 
-// bindMount binds m.Source and then applies the flags a bind mount ignores
-// on the first call (ro, nosuid, ...) with a remount.
+// bindMount binds m.Source and then gives the bind exactly the flags its
+// options ask for (remountBind): the first call ignores them.
 func bindMount(t *target, m *configs.Mount, userns bool) error {
 	desc := fmt.Sprintf("%s on %s", m.Source, m.Destination)
 	if err := unix.Mount(m.Source, t.procPath(), "", unix.MS_BIND|(m.Flags&unix.MS_REC), ""); err != nil {
 		return wrap("bind mount", desc, err)
 	}
+	// An option that only clears a flag (rw, suid, ...) is a request too;
+	// with no option at all the bind keeps the source's flags.
 	flags := m.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
-	if flags != 0 {
+	if flags != 0 || m.ClearedFlags != 0 {
 		if err := t.reopen(); err != nil {
 			return err
 		}
-		// The remount must keep the flags the kernel locked on the source
-		// (in a user namespace, clearing them is EPERM).
-		if userns {
-			flags |= lockedFlags(t.procPath())
-		}
-		if err := unix.Mount("", t.procPath(), "", unix.MS_BIND|unix.MS_REMOUNT|flags, ""); err != nil {
+		if err := remountBind(t, m, flags, userns); err != nil {
 			return wrap("remount", desc, err)
 		}
 	}

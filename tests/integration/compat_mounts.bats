@@ -105,3 +105,80 @@ stripped" ]
 	[ -d "$BUNDLE/rootfs/mnt/hostpath" ]
 	[ ! -e "$BUNDLE/rootfs$BUNDLE" ]
 }
+
+# --- bind mount flags -------------------------------------------------------------------
+
+# src_mount DIR OPTIONS [ro]: a tmpfs mounted on the host at DIR (made) with mount(8)
+# OPTIONS, holding a file f, made read-only afterwards with "ro"; unmounted in teardown.
+src_mount() {
+	mkdir -p "$1"
+	host_mount -t tmpfs -o "$2" berth-src "$1"
+	echo in-src >"$1/f"
+	if [ "${3:-}" = ro ]; then
+		mount -o remount,ro "$1"
+	fi
+}
+
+# userns: the container gets a user namespace, its root host uid 100000.
+userns() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+@test "compat mounts: a bind mount gets exactly the flags asked for; the source's atime mode stays unless one is asked for" {
+	local src=$BATS_TEST_TMPDIR/src
+	src_mount "$src" nosuid,nodev,noexec,noatime,nosymfollow
+	bind_mount "$src" /cleared '["bind", "rw"]'
+	bind_mount "$src" /nosuid '["bind", "nosuid"]'
+	bind_mount "$src" /suid-dev '["rbind", "suid", "dev"]'
+	bind_mount "$src" /asis '["bind"]'
+	bind_mount "$src" /relatime '["bind", "relatime", "ro"]'
+	set_cmd "$MI"'; for d in /cleared /nosuid /suid-dev /asis /relatime; do echo "$d $(mi $d)"; done; cat /cleared/f'
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	# an option that only clears (rw, suid, dev) is a request too: what was not asked
+	# for is cleared, the atime mode (noatime) is kept
+	[ "${lines[0]}" = "/cleared rw,noatime" ]
+	[ "${lines[1]}" = "/nosuid rw,nosuid,noatime" ]
+	[ "${lines[2]}" = "/suid-dev rw,noatime" ]
+	# no option at all: the source's flags as they are
+	[ "${lines[3]}" = "/asis rw,nosuid,nodev,noexec,noatime,nosymfollow" ]
+	[ "${lines[4]}" = "/relatime ro,relatime" ]
+	[ "${lines[5]}" = in-src ]
+	# the host's mount is untouched
+	[ "$(awk -v d="$src" '$5 == d { print $6 }' /proc/self/mountinfo)" = rw,nosuid,nodev,noexec,noatime,nosymfollow ]
+}
+
+@test "compat mounts: in a user namespace the source's locked flags are kept where not asked about" {
+	local src=$BATS_TEST_TMPDIR/src
+	src_mount "$src" nosuid,noexec,mode=0755
+	userns
+	# made here: the container's root may not write the rootfs of host root
+	mkdir "$BUNDLE/rootfs/nodev" "$BUNDLE/rootfs/ro"
+	bind_mount "$src" /nodev '["bind", "nodev"]'
+	bind_mount "$src" /ro '["bind", "ro"]'
+	set_cmd "$MI"'; echo "$(mi /nodev) $(mi /ro)"; cat /ro/f'
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "rw,nosuid,nodev,noexec,relatime ro,nosuid,noexec,relatime" ]
+	[ "${lines[1]}" = in-src ]
+}
+
+@test "compat mounts: in a user namespace, asking to clear a locked flag of the source fails with EPERM, with nothing left" {
+	# outside the test's directory, so that assert_nothing_left sees only the runtime's
+	local src=$BATS_RUN_TMPDIR/$ID-src opts
+	defer rmdir "$src"
+	src_mount "$src" nosuid,noexec,mode=0755 ro
+	userns
+	mkdir "$BUNDLE/rootfs/locked"
+	for opts in '["bind", "rw"]' '["rbind", "exec"]' '["bind", "ro", "suid"]' '["bind", "ro", "noatime"]'; do
+		update_config '.mounts |= map(select(.destination != "/locked"))'
+		bind_mount "$src" /locked "$opts"
+		run_fg "$ID"
+		[ "$status" -ne 0 ]
+		[[ "$stderr" == *"/locked"* ]]
+		[[ "$stderr" == *"locked"*"operation not permitted"* ]]
+		assert_nothing_left
+	done
+}
