@@ -12,10 +12,11 @@ import (
 
 // Prepare makes the rootfs a mount point, mounts every mounts[] entry into
 // it and populates /dev. It runs in the new mount namespace, before
-// pivot_root, while host paths (bind sources) still resolve.
-func Prepare(cfg *configs.Config) error {
+// pivot_root, while host paths (bind sources) still resolve. sources opens
+// the bind sources the container's root cannot reach (nil: none).
+func Prepare(cfg *configs.Config, sources SourceOpener) error {
 	if !inMountNS(cfg) {
-		return prepareShared(cfg)
+		return prepareShared(cfg, sources)
 	}
 	// Default: host mounts propagate in, nothing propagates out. An
 	// unbindable / would make the rootfs impossible to bind: it is applied
@@ -41,22 +42,22 @@ func Prepare(cfg *configs.Config) error {
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return wrap("bind mount rootfs", cfg.Rootfs, err)
 	}
-	return mountAll(cfg)
+	return mountAll(cfg, sources)
 }
 
 // prepareShared is Prepare without a mount namespace of the container's
 // own (runtime-spec: it then shares the runtime's): the mounts land in the
 // host's namespace, under the rootfs, and delete unmounts them again
 // (UnmountUnder). The host's propagation is left as it is.
-func prepareShared(cfg *configs.Config) error {
+func prepareShared(cfg *configs.Config, sources SourceOpener) error {
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return wrap("bind mount rootfs", cfg.Rootfs, err)
 	}
-	return mountAll(cfg)
+	return mountAll(cfg, sources)
 }
 
 // mountAll mounts every mounts[] entry and populates /dev.
-func mountAll(cfg *configs.Config) error {
+func mountAll(cfg *configs.Config, sources SourceOpener) error {
 	rootfd, err := unix.Open(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return wrap("open rootfs", cfg.Rootfs, err)
@@ -65,7 +66,7 @@ func mountAll(cfg *configs.Config) error {
 	userns := inUserNS(cfg)
 	for i := range cfg.Mounts {
 		m := &cfg.Mounts[i]
-		if err := mountOne(rootfd, m, cfg, userns); err != nil {
+		if err := mountEntry(rootfd, i, m, cfg, userns, sources); err != nil {
 			return fmt.Errorf("mounts[%d]: %w", i, err)
 		}
 	}

@@ -182,3 +182,51 @@ userns() {
 		assert_nothing_left
 	done
 }
+
+# --- bind sources the container's root cannot reach --------------------------------------
+
+@test "compat mounts: in a user namespace, bind sources only the host's root can reach are mounted (opened with the host's credentials)" {
+	skip_if_rootless "the runtime has no credentials beyond the container's root"
+	local priv=$BATS_TEST_TMPDIR/private
+	mkdir -p "$priv/data"
+	echo secret-data >"$priv/data/f"
+	echo conf-data >"$priv/file.conf"
+	chmod 0755 "$priv/data"
+	chmod 0644 "$priv/data/f" "$priv/file.conf"
+	# host root's alone: the container's root (host uid 100000) cannot even look inside
+	chmod 0700 "$priv"
+	userns
+	mkdir "$BUNDLE/rootfs/data"
+	touch "$BUNDLE/rootfs/etc/file.conf"
+	bind_mount "$priv/data" /data '["rbind", "ro", "nosuid"]'
+	bind_mount "$priv/file.conf" /etc/file.conf
+	set_cmd "$MI"'; cat /data/f /etc/file.conf; mi /data; ls /proc/self/fd | wc -l; id -u'
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = secret-data ]
+	[ "${lines[1]}" = conf-data ]
+	# the options still apply to the mount made from the host's handle
+	[[ ",${lines[2]}," == *,ro,*nosuid,* ]]
+	# no fd of the runtime is left to the process (0-2 and ls's own directory)
+	[ "${lines[3]}" -le 4 ]
+	[ "${lines[4]}" = 0 ]
+	# the host's side: the directory is as it was, and no one else could have read it
+	[ "$(stat -c %a "$priv")" = 700 ]
+	! setpriv --reuid 100000 --regid 100000 --clear-groups cat "$priv/data/f" 2>/dev/null || false
+}
+
+@test "compat mounts: a bind source that does not exist is still an error naming it, with a user namespace too" {
+	local src
+	mkdir -m 0700 "$BATS_TEST_TMPDIR/private"
+	userns
+	# missing where the container's root can look, and where only the host's root can
+	for src in "$BATS_TEST_TMPDIR/missing" "$BATS_TEST_TMPDIR/private/missing"; do
+		update_config '.mounts |= map(select(.destination != "/data"))'
+		bind_mount "$src" /data
+		run_fg "$ID"
+		[ "$status" -ne 0 ]
+		[[ "$stderr" == *"$src"* ]]
+		[[ "$stderr" == *"no such file or directory"* ]]
+		assert_nothing_left
+	done
+}
