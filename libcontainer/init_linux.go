@@ -124,7 +124,7 @@ func runInit(env *initEnv) error {
 			return step("join session keyring", err)
 		}
 	}
-	if err := step("prepare rootfs", rootfs.Prepare(&cfg)); err != nil {
+	if err := step("prepare rootfs", rootfs.Prepare(&cfg, sourceOpener(env.sock))); err != nil {
 		return err
 	}
 	if hasCreateHooks(&cfg) {

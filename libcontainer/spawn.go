@@ -399,6 +399,13 @@ func (sp *spawner) drive() error {
 			if err := sendMsg(sp.sock, syncMsg{Type: msgHooksDone}, -1); err != nil {
 				return sp.initFailed(err)
 			}
+		case msgMountSource:
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			if err := sp.sendMountSource(m.Msg); err != nil {
+				return err
+			}
 		case msgConsole:
 			if err := sp.handleConsole(fd, m.Msg); err != nil {
 				return err

@@ -19,6 +19,9 @@ import (
 //	parent                          init
 //	config (on the config pipe) ->
 //	                                prepare the rootfs (mounts, /dev)
+//	                             <- mount-source   (per bind source init cannot reach)
+//	open it, O_PATH
+//	mount-source-fd + fd         ->               (see mountsource.go)
 //	                             <- hooks          (only if prestart/createRuntime exist)
 //	run prestart, createRuntime
 //	hooks-done                   ->
@@ -41,6 +44,9 @@ const (
 	msgReady       = "ready"
 	msgSeccomp     = "seccomp"
 	msgSeccompDone = "seccomp-done"
+
+	msgMountSource   = "mount-source"
+	msgMountSourceFd = "mount-source-fd"
 )
 
 type syncMsg struct {

@@ -143,6 +143,7 @@ func convertMounts(c *configs.Config, mounts []specs.Mount, opts Options) error 
 		if err != nil {
 			return err
 		}
+		cm.Destination = stripRootfs(c.Rootfs, cm.Destination)
 		c.Mounts = append(c.Mounts, *cm)
 	}
 	return nil
@@ -199,6 +200,22 @@ func convertMount(field string, m specs.Mount, opts Options) (*configs.Mount, er
 		return nil, fieldErr(field+".gidMappings", "id-mapped mounts are not supported yet")
 	}
 	return cm, nil
+}
+
+// stripRootfs turns a destination given as a host path under the rootfs
+// into the container path it names (runc does the same: bundles written
+// with the full path exist). Both are clean and absolute.
+func stripRootfs(rootfs, dest string) string {
+	if rootfs == "/" {
+		return dest
+	}
+	if dest == rootfs {
+		return "/"
+	}
+	if rest, ok := strings.CutPrefix(dest, rootfs+"/"); ok {
+		return "/" + rest
+	}
+	return dest
 }
 
 // mountDestination checks a destination. Relative ones are deprecated but

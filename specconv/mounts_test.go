@@ -330,3 +330,31 @@ func TestBindDataOptionWarns(t *testing.T) {
 		t.Fatalf("warnings %q", warned)
 	}
 }
+
+// TestMountDestinationUnderRootfs: a destination written as the host path
+// of something in the rootfs is the container path (as runc reads it).
+func TestMountDestinationUnderRootfs(t *testing.T) {
+	cases := []struct{ rootfs, dest, want string }{
+		{"/b/rootfs", "/b/rootfs/etc/x", "/etc/x"},
+		{"/b/rootfs", "/b/rootfs", "/"},
+		{"/b/rootfs", "/b/rootfsx/etc", "/b/rootfsx/etc"},
+		{"/b/rootfs", "/b/etc", "/b/etc"},
+		{"/b/rootfs", "/etc/x", "/etc/x"},
+		{"/", "/etc/x", "/etc/x"},
+	}
+	for _, c := range cases {
+		if got := stripRootfs(c.rootfs, c.dest); got != c.want {
+			t.Errorf("stripRootfs(%q, %q) = %q, want %q", c.rootfs, c.dest, got, c.want)
+		}
+	}
+	s, o := baseSpec(), baseOptions()
+	s.Root.Path = "rootfs"
+	mount(s, specs.Mount{Destination: o.BundleDir + "/rootfs/../rootfs/mnt", Type: "tmpfs", Source: "tmpfs"})
+	c, err := Convert(s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Mounts[len(c.Mounts)-1].Destination; d != "/mnt" {
+		t.Errorf("Destination = %q, want /mnt", d)
+	}
+}

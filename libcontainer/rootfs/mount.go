@@ -13,10 +13,11 @@ import (
 
 // Prepare makes the rootfs a mount point, mounts every mounts[] entry into
 // it and populates /dev. It runs in the new mount namespace, before
-// pivot_root, while host paths (bind sources) still resolve.
-func Prepare(cfg *configs.Config) error {
+// pivot_root, while host paths (bind sources) still resolve. sources opens
+// the bind sources the container's root cannot reach (nil: none).
+func Prepare(cfg *configs.Config, sources SourceOpener) error {
 	if !inMountNS(cfg) {
-		return prepareShared(cfg)
+		return prepareShared(cfg, sources)
 	}
 	// Default: host mounts propagate in, nothing propagates out. An
 	// unbindable / would make the rootfs impossible to bind: it is applied
@@ -42,22 +43,22 @@ func Prepare(cfg *configs.Config) error {
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return wrap("bind mount rootfs", cfg.Rootfs, err)
 	}
-	return mountAll(cfg)
+	return mountAll(cfg, sources)
 }
 
 // prepareShared is Prepare without a mount namespace of the container's
 // own (runtime-spec: it then shares the runtime's): the mounts land in the
 // host's namespace, under the rootfs, and delete unmounts them again
 // (UnmountUnder). The host's propagation is left as it is.
-func prepareShared(cfg *configs.Config) error {
+func prepareShared(cfg *configs.Config, sources SourceOpener) error {
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return wrap("bind mount rootfs", cfg.Rootfs, err)
 	}
-	return mountAll(cfg)
+	return mountAll(cfg, sources)
 }
 
 // mountAll mounts every mounts[] entry and populates /dev.
-func mountAll(cfg *configs.Config) error {
+func mountAll(cfg *configs.Config, sources SourceOpener) error {
 	rootfd, err := unix.Open(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return wrap("open rootfs", cfg.Rootfs, err)
@@ -66,7 +67,7 @@ func mountAll(cfg *configs.Config) error {
 	userns := inUserNS(cfg)
 	for i := range cfg.Mounts {
 		m := &cfg.Mounts[i]
-		if err := mountOne(rootfd, m, cfg, userns); err != nil {
+		if err := mountEntry(rootfd, i, m, cfg, userns, sources); err != nil {
 			return fmt.Errorf("mounts[%d]: %w", i, err)
 		}
 		logs.Debugf("init: mounts[%d]: %s (type %q) on %s, flags %#x, propagation %#x, data %q", i, m.Source, m.Type, m.Destination, m.Flags, m.Propagation, m.Data)
@@ -150,24 +151,21 @@ func bindHost(t *target, m *configs.Mount, src string) error {
 	return bindMount(t, &b, true)
 }
 
-// bindMount binds m.Source and then applies the flags a bind mount ignores
-// on the first call (ro, nosuid, ...) with a remount.
+// bindMount binds m.Source and then gives the bind exactly the flags its
+// options ask for (remountBind): the first call ignores them.
 func bindMount(t *target, m *configs.Mount, userns bool) error {
 	desc := fmt.Sprintf("%s on %s", m.Source, m.Destination)
 	if err := unix.Mount(m.Source, t.procPath(), "", unix.MS_BIND|(m.Flags&unix.MS_REC), ""); err != nil {
 		return wrap("bind mount", desc, err)
 	}
+	// An option that only clears a flag (rw, suid, ...) is a request too;
+	// with no option at all the bind keeps the source's flags.
 	flags := m.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
-	if flags != 0 {
+	if flags != 0 || m.ClearedFlags != 0 {
 		if err := t.reopen(); err != nil {
 			return err
 		}
-		// The remount must keep the flags the kernel locked on the source
-		// (in a user namespace, clearing them is EPERM).
-		if userns {
-			flags |= lockedFlags(t.procPath())
-		}
-		if err := unix.Mount("", t.procPath(), "", unix.MS_BIND|unix.MS_REMOUNT|flags, ""); err != nil {
+		if err := remountBind(t, m, flags, userns); err != nil {
 			return wrap("remount", desc, err)
 		}
 	}

@@ -36,13 +36,19 @@ type target struct {
 	fd     int
 	rootfd int
 	path   string // the destination as config.json names it, for errors
+	// rel, when set, is where path led once its dangling symlinks were
+	// followed (see followLinks): reopen goes there.
+	rel string
 }
 
 // reopen re-resolves the destination after something was mounted on it:
 // the held fd still names the covered directory, and a magic link through
 // it does not step onto the mount above.
 func (t *target) reopen() error {
-	rel := strings.TrimPrefix(filepath.Clean("/"+t.path), "/")
+	rel := t.rel
+	if rel == "" {
+		rel = strings.TrimPrefix(filepath.Clean("/"+t.path), "/")
+	}
 	if rel == "" {
 		rel = "."
 	}
@@ -63,7 +69,10 @@ func (t *target) close()           { unix.Close(t.fd) }
 // parent directories and, when missing, the last component as a directory
 // (or an empty file if file is true). Each creation is a single name made
 // under an fd that was itself resolved in root, so a symlink planted in the
-// rootfs can redirect nothing outside it.
+// rootfs can redirect nothing outside it. A dest that reaches a missing
+// name through symlinks (an image's dangling /etc/resolv.conf, which
+// Docker and Kubernetes bind over) is made where its links lead, read as
+// if the rootfs were "/" (runc does the same).
 func ensureIn(rootfd int, dest string, file bool) (*target, error) {
 	rel := strings.TrimPrefix(filepath.Clean("/"+dest), "/")
 	if rel == "" {
@@ -75,6 +84,32 @@ func ensureIn(rootfd int, dest string, file bool) (*target, error) {
 	} else if err != unix.ENOENT {
 		return nil, &os.PathError{Op: "resolve", Path: dest, Err: err}
 	}
+	resolved, err := followLinks(rootfd, rel)
+	if err != nil {
+		return nil, &os.PathError{Op: "resolve", Path: dest, Err: err}
+	}
+	if resolved == "" {
+		return nil, &os.PathError{Op: "resolve", Path: dest, Err: errors.New("its symlinks lead to the rootfs itself")}
+	}
+	if resolved != rel {
+		if fd, err := openIn(rootfd, resolved); err == nil {
+			return &target{fd: fd, rootfd: rootfd, path: dest, rel: resolved}, nil
+		}
+	}
+	t, err := createIn(rootfd, resolved, file)
+	if err != nil {
+		return nil, err
+	}
+	t.path = dest
+	if resolved != rel {
+		t.rel = resolved
+	}
+	return t, nil
+}
+
+// createIn makes the missing components of rel (which has no symlinks on
+// its way) one by one.
+func createIn(rootfd int, rel string, file bool) (*target, error) {
 	parts := strings.Split(rel, "/")
 	cur, err := unix.Dup(rootfd)
 	if err != nil {
@@ -111,7 +146,76 @@ func ensureIn(rootfd int, dest string, file bool) (*target, error) {
 		}
 		cur = next
 	}
-	return &target{fd: cur, rootfd: rootfd, path: dest}, nil
+	return &target{fd: cur, rootfd: rootfd, path: "/" + rel}, nil
+}
+
+// maxLinks bounds the symlinks followLinks reads, as the kernel's 40.
+const maxLinks = 40
+
+// followLinks returns rel with each symlink on its way, dangling ones too,
+// replaced by what it names, read inside the root (fd rootfd): an absolute
+// target starts again at the root, and ".." stops there. Names that do not
+// exist are kept as they are. The result is only a candidate: the caller
+// still resolves and creates it with RESOLVE_IN_ROOT, so a rootfs changed
+// meanwhile can mislead it only to another place inside the root.
+func followLinks(rootfd int, rel string) (string, error) {
+	var done []string
+	todo := strings.Split(rel, "/")
+	links, missing := 0, false
+	buf := make([]byte, unix.PathMax)
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) > 0 {
+				done = done[:len(done)-1]
+			}
+			continue
+		}
+		if missing {
+			done = append(done, name)
+			continue
+		}
+		target, err := readlinkIn(rootfd, strings.Join(done, "/"), name, buf)
+		if err != nil {
+			// Not a link (EINVAL), or not there: beyond a missing name
+			// nothing exists, so nothing more is read.
+			missing = err == unix.ENOENT || err == unix.ENOTDIR
+			if !missing && err != unix.EINVAL {
+				return "", err
+			}
+			done = append(done, name)
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", unix.ELOOP
+		}
+		if strings.HasPrefix(target, "/") {
+			done = done[:0]
+		}
+		todo = append(strings.Split(target, "/"), todo...)
+	}
+	return strings.Join(done, "/"), nil
+}
+
+// readlinkIn reads the symlink name in dir (relative to the root).
+func readlinkIn(rootfd int, dir, name string, buf []byte) (string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	dfd, err := openIn(rootfd, dir)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(dfd)
+	n, err := unix.Readlinkat(dfd, name, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
 }
 
 // isDir reports whether fd is a directory.
