@@ -18,6 +18,9 @@ var specCommand = &cli.Command{
 		&cli.BoolFlag{Name: "rootless", Usage: "a config for an unprivileged user (user namespace)"},
 	},
 	Action: func(c *cli.Context) error {
+		if err := checkArgCount(c, 0); err != nil {
+			return err
+		}
 		bundle := c.String("bundle")
 		if bundle == "" {
 			bundle = "."

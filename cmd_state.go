@@ -66,6 +66,9 @@ var listCommand = &cli.Command{
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only IDs"},
 	},
 	Action: func(c *cli.Context) error {
+		if err := checkArgCount(c, 0); err != nil {
+			return err
+		}
 		root, err := stateRoot(c)
 		if err != nil {
 			return err
