@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# compat_cli: the command line as runc 1.5 has it (issue 14): flags after the container
+# ID, surplus arguments, repeatable flags with commas, exec's exit status 255 for its own
+# failures, kill 0 and SIGKILL without a pid namespace, list and ps output, spec's cgroup
+# namespace, and the checkpoint/restore commands.
+
+load helpers
+
+setup() {
+	setup_berth
+	make_bundle
+	hostdir_mount
+	# a cgroup of its own, where both runtimes put it (and teardown looks for it)
+	update_config --arg p "/$ID" '.linux.cgroupsPath = $p'
+}
+teardown() {
+	if [ -n "${PAUSED:-}" ]; then
+		berth resume "$PAUSED" >/dev/null 2>&1 || true
+	fi
+	teardown_berth
+}
+
+# start_sleeper [ID]: run -d a container whose init sleeps; INIT is its host pid.
+start_sleeper() {
+	local id=${1:-$ID}
+	set_cmd "echo ready > /host/ready-$id; exec sleep 300"
+	run_detached "$id"
+	wait_for_file "$HOSTDIR/ready-$id"
+	INIT=$(pid_of "$id")
+}
+
+# --- flags after the ID, surplus arguments ---------------------------------------------
+
+@test "compat cli: update ID --memory takes effect (flags after the ID are parsed)" {
+	[ -d /sys/fs/cgroup/memory ] || skip "host has no v1 memory hierarchy"
+	start_sleeper
+	run --separate-stderr berth update "$ID" --memory 8M --pids-limit 77
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat "/sys/fs/cgroup/memory/$ID/memory.limit_in_bytes")" = 8388608 ]
+	[ "$(cat "/sys/fs/cgroup/pids/$ID/pids.max")" = 77 ]
+	# the flag form with "=" as well
+	berth update "$ID" --memory=16M
+	[ "$(cat "/sys/fs/cgroup/memory/$ID/memory.limit_in_bytes")" = 16777216 ]
+}
+
+@test "compat cli: delete ID --force (and -f) removes a running container" {
+	start_sleeper
+	run --separate-stderr berth delete "$ID" --force
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	wait_pid_gone "$INIT"
+	run berth state "$ID"
+	[ "$status" -ne 0 ]
+	[ ! -d "/sys/fs/cgroup/pids/$ID" ]
+
+	start_sleeper "$ID-2"
+	berth delete "$ID-2" -f
+	wait_pid_gone "$INIT"
+	[ -z "$(berth list -q)" ]
+}
+
+@test "compat cli: run ID -d --bundle B and create ID --bundle B take the flags after the ID" {
+	set_cmd 'echo ready > /host/ready; exec sleep 300'
+	(cd / && berth run "$ID" -d --bundle "$BUNDLE" --pid-file "$(pidfile "$ID")" \
+		</dev/null >/dev/null 2>"$(cerr "$ID")") || { cat "$(cerr "$ID")"; false; }
+	track_pid "$(cat "$(pidfile "$ID")")"
+	wait_for_file "$HOSTDIR/ready"
+	[ "$(status_of "$ID")" = running ]
+	[ "$(cat "$(pidfile "$ID")")" = "$(pid_of "$ID")" ]
+	update_config --arg p "/$ID-2" '.linux.cgroupsPath = $p'
+	(cd / && berth create "$ID-2" --bundle "$BUNDLE" --pid-file "$(pidfile "$ID-2")" \
+		</dev/null >/dev/null 2>"$(cerr "$ID-2")") || { cat "$(cerr "$ID-2")"; false; }
+	track_pid "$(cat "$(pidfile "$ID-2")")"
+	[ "$(status_of "$ID-2")" = created ]
+}
+
+@test "compat cli: surplus arguments are an error, and change nothing" {
+	start_sleeper
+	local cmd
+	# each of these would act on $ID if the extra argument were ignored
+	for cmd in "delete --force $ID extra" "delete $ID --force extra" "update --pids-limit 5 $ID extra" \
+		"pause $ID extra" "kill $ID KILL extra" "start $ID extra" "events --stats $ID extra"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr berth $cmd
+		echo "$cmd: status=$status stderr=$stderr"
+		[ "$status" -ne 0 ]
+		[ -n "$stderr" ]
+		[ "$(status_of "$ID")" = running ]
+		pid_alive "$INIT"
+	done
+	[ "$(cat "/sys/fs/cgroup/pids/$ID/pids.max")" = max ]
+	for cmd in "state $ID $ID" "list extra" "features extra"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr berth $cmd
+		echo "$cmd: status=$status output=$output stderr=$stderr"
+		[ "$status" -ne 0 ]
+	done
+	# spec with an argument writes no config.json
+	mkdir "$BATS_TEST_TMPDIR/sp"
+	run --separate-stderr bash -c "cd '$BATS_TEST_TMPDIR/sp' && '$BERTH' spec extra"
+	[ "$status" -ne 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/sp/config.json" ]
+	[ "$(status_of "$ID")" = running ]
+}
+
+# --- repeatable flags -------------------------------------------------------------------
+
+@test "compat cli: exec -e keeps commas in the value" {
+	start_sleeper
+	run --separate-stderr berth exec -e A=x,y -e B=1,2,3 "$ID" sh -c 'echo "$A|$B"'
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "x,y|1,2,3" ]
+}
+
+@test "compat cli: exec --cgroup cpu,cpuacct:sub joins both sub-cgroups; --cgroup / is the container's" {
+	[ -d /sys/fs/cgroup/cpu ] && [ -d /sys/fs/cgroup/cpuacct ] || skip "host has no v1 cpu and cpuacct hierarchies"
+	start_sleeper
+	mkdir "/sys/fs/cgroup/cpu/$ID/sub" "/sys/fs/cgroup/cpuacct/$ID/sub"
+	run --separate-stderr berth exec --cgroup cpu,cpuacct:sub "$ID" cat /proc/self/cgroup
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	# (without a cgroup namespace the path is the host's, /$ID/sub)
+	grep -Eqx "[0-9]+:cpu:(/$ID)?/sub" <<<"$output"
+	grep -Eqx "[0-9]+:cpuacct:(/$ID)?/sub" <<<"$output"
+	grep -Eqx "[0-9]+:pids:(/$ID|/)" <<<"$output"
+
+	run --separate-stderr berth exec --cgroup / "$ID" cat /proc/self/cgroup
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	grep -Eqx "[0-9]+:cpu:(/$ID|/)" <<<"$output"
+	grep -Eqx "[0-9]+:pids:(/$ID|/)" <<<"$output"
+	rmdir "/sys/fs/cgroup/cpu/$ID/sub" "/sys/fs/cgroup/cpuacct/$ID/sub"
+}
+
+# --- exec's exit status ------------------------------------------------------------------
+
+@test "compat cli: exec exits 255 when the runtime fails, and with the process's status otherwise" {
+	start_sleeper
+	run --separate-stderr berth exec "$ID" sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run --separate-stderr berth exec "$ID-nosuch" true
+	echo "$stderr"
+	[ "$status" -eq 255 ]
+	[[ "$stderr" == *"does not exist"* ]]
+	run --separate-stderr berth exec "$ID" /nonexistent
+	echo "$stderr"
+	[ "$status" -eq 255 ]
+	run --separate-stderr berth exec --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$ID" sleep 100
+	echo "$stderr"
+	[ "$status" -eq 255 ]
+	sleep 0.2
+	# the process does not stay behind in the container
+	[ "$(berth ps --format json "$ID")" = "[$INIT]" ]
+
+	berth pause "$ID"
+	PAUSED=$ID
+	run --separate-stderr berth exec "$ID" sh -c 'touch /host/ran'
+	echo "$stderr"
+	[ "$status" -eq 255 ]
+	[[ "$stderr" == *"cannot exec in a paused container (use --ignore-paused to override)"* ]]
+	berth resume "$ID"
+	PAUSED=
+	sleep 0.2
+	[ ! -e "$HOSTDIR/ran" ]
+	[ "$(berth ps --format json "$ID")" = "[$INIT]" ]
+}
