@@ -166,3 +166,55 @@ start_sleeper() {
 	[ ! -e "$HOSTDIR/ran" ]
 	[ "$(berth ps --format json "$ID")" = "[$INIT]" ]
 }
+
+# --- kill ----------------------------------------------------------------------------------
+
+@test "compat cli: kill ID 0 checks that the container is alive, and sends nothing" {
+	set_cmd 'trap "echo got >> /host/sigs" HUP TERM INT USR1 USR2; echo ready > /host/ready; while :; do sleep 0.05; done'
+	run_detached "$ID"
+	wait_for_file "$HOSTDIR/ready"
+	run --separate-stderr berth kill "$ID" 0
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	sleep 0.2
+	[ "$(status_of "$ID")" = running ]
+	[ ! -e "$HOSTDIR/sigs" ]
+	berth kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	# a stopped container is not alive
+	run --separate-stderr berth kill "$ID" 0
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"not running"* ]]
+}
+
+@test "compat cli: kill ID KILL without a pid namespace kills every process of the cgroup, also after init" {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	# (no pid namespace: $! is the host pid)
+	set_cmd 'sleep 300 & echo $! > /host/child; echo ready > /host/ready; exec sleep 301'
+	run_detached "$ID"
+	wait_for_file "$HOSTDIR/ready"
+	local child init
+	child=$(cat "$HOSTDIR/child")
+	init=$(pid_of "$ID")
+	track_pid "$child"
+	pid_alive "$child"
+	berth kill "$ID" KILL
+	wait_pid_gone "$init"
+	wait_pid_gone "$child"
+	berth delete "$ID"
+
+	# init gone first (killed from outside): its child is still in the cgroup
+	rm -f "$HOSTDIR/ready" "$HOSTDIR/child"
+	run_detached "$ID"
+	wait_for_file "$HOSTDIR/ready"
+	child=$(cat "$HOSTDIR/child")
+	track_pid "$child"
+	kill -9 "$(pid_of "$ID")"
+	wait_for_status "$ID" stopped
+	pid_alive "$child"
+	run --separate-stderr berth kill "$ID" KILL
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	wait_pid_gone "$child"
+}
