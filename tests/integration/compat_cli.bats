@@ -218,3 +218,43 @@ start_sleeper() {
 	[ "$status" -eq 0 ]
 	wait_pid_gone "$child"
 }
+
+# --- list and ps output ------------------------------------------------------------------
+
+@test "compat cli: list --format json is one compact line" {
+	start_sleeper
+	update_config --arg p "/$ID-2" '.linux.cgroupsPath = $p'
+	start_sleeper "$ID-2"
+	run --separate-stderr berth list --format json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	jq -e --arg a "$ID" --arg b "$ID-2" 'type == "array" and length == 2 and ([.[].id] | sort) == ([$a, $b] | sort)' <<<"$output"
+	[ "$(jq -c . <<<"$output")" = "$output" ]
+}
+
+@test "compat cli: list with a --root that does not exist fails, naming it" {
+	start_sleeper
+	run --separate-stderr "$BERTH" --root "$BATS_TEST_TMPDIR/no-such-root" list 3>&-
+	echo "$output $stderr"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"$BATS_TEST_TMPDIR/no-such-root"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/no-such-root" ]
+	# an existing empty one lists nothing, without an error
+	mkdir "$BATS_TEST_TMPDIR/empty-root"
+	run --separate-stderr "$BERTH" --root "$BATS_TEST_TMPDIR/empty-root" list -q 3>&-
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+}
+
+@test "compat cli: ps prints ps(1)'s header verbatim, and the container's processes" {
+	start_sleeper
+	run --separate-stderr berth ps "$ID" -o pid,comm
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# right-aligned PID: the header starts with blanks, as ps(1) prints it
+	[ "${lines[0]}" = "$(ps -o pid,comm | head -1)" ]
+	[[ "${lines[0]}" == " "* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(awk '{print $1}' <<<"${lines[1]}")" = "$INIT" ]
+	[ "$(awk '{print $2}' <<<"${lines[1]}")" = sleep ]
+}
