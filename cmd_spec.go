@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/cgroups"
 )
 
 var specCommand = &cli.Command{
@@ -31,7 +33,7 @@ var specCommand = &cli.Command{
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		spec := defaultSpec()
+		spec := defaultSpec(cgroups.Unified())
 		if c.Bool("rootless") {
 			makeRootless(spec)
 		}

@@ -258,3 +258,25 @@ start_sleeper() {
 	[ "$(awk '{print $1}' <<<"${lines[1]}")" = "$INIT" ]
 	[ "$(awk '{print $2}' <<<"${lines[1]}")" = sleep ]
 }
+
+# --- spec -------------------------------------------------------------------------------------
+
+@test "compat cli: spec has a cgroup namespace only on a pure cgroup v2 host" {
+	local v2=
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && v2=1
+	# make_bundle's config.json is spec's
+	run jq -e '[.linux.namespaces[] | select(.type == "cgroup")] | length == 1' "$BUNDLE/config.json"
+	if [ -n "$v2" ]; then [ "$status" -eq 0 ]; else [ "$status" -ne 0 ]; fi
+	set_cmd 'cat /proc/self/cgroup > /host/cgroup; echo ready > /host/ready-$0; exec sleep 300'
+	update_config '.process.args += ["'"$ID"'"]'
+	run_detached "$ID"
+	wait_for_file "$HOSTDIR/ready-$ID"
+	if [ -n "$v2" ]; then
+		[ "$(ns_inode "$(pid_of "$ID")" cgroup)" != "$(ns_inode $$ cgroup)" ]
+		grep -qx '0::/' "$HOSTDIR/cgroup"
+	else
+		# the host's cgroup namespace: the container sees its cgroups at their host paths
+		[ "$(ns_inode "$(pid_of "$ID")" cgroup)" = "$(ns_inode $$ cgroup)" ]
+		grep -Eqx "[0-9]+:pids:/$ID" "$HOSTDIR/cgroup"
+	fi
+}
