@@ -280,3 +280,43 @@ start_sleeper() {
 		grep -Eqx "[0-9]+:pids:/$ID" "$HOSTDIR/cgroup"
 	fi
 }
+
+# --- checkpoint / restore --------------------------------------------------------------------
+
+@test "compat cli: checkpoint and restore exist, list runc's flags, and fail clearly leaving the container be" {
+	local f
+	run --separate-stderr berth checkpoint -h
+	[ "$status" -eq 0 ]
+	for f in image-path work-path parent-path leave-running tcp-established ext-unix-sk shell-job \
+		file-locks pre-dump manage-cgroups-mode; do
+		[[ "$output" == *"--$f"* ]] || { echo "checkpoint -h lacks --$f: $output"; false; }
+	done
+	run --separate-stderr berth restore -h
+	[ "$status" -eq 0 ]
+	for f in image-path work-path tcp-established ext-unix-sk shell-job file-locks manage-cgroups-mode \
+		bundle detach pid-file console-socket; do
+		[[ "$output" == *"--$f"* ]] || { echo "restore -h lacks --$f: $output"; false; }
+	done
+
+	start_sleeper
+	run --separate-stderr berth checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$ID"
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[[ "${stderr,,}" == *criu* ]]
+	# the container runs on, untouched
+	[ "$(status_of "$ID")" = running ]
+	pid_alive "$INIT"
+	[ "$(berth ps --format json "$ID")" = "[$INIT]" ]
+	run --separate-stderr berth checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$ID-nosuch"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"does not exist"* ]]
+
+	update_config --arg p "/$ID-r" '.linux.cgroupsPath = $p'
+	run --separate-stderr berth restore --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$ID-r"
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[[ "${stderr,,}" == *criu* ]]
+	run berth state "$ID-r"
+	[ "$status" -ne 0 ]
+	[ "$(berth list -q)" = "$ID" ]
+}
