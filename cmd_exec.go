@@ -42,74 +42,73 @@ var execCommand = &cli.Command{
 		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path"},
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
 	},
-	Action: func(c *cli.Context) error {
+	Action: exitStatus255(func(c *cli.Context) error {
+		ct, err := loadContainer(c)
+		if err != nil {
+			return err
+		}
+		sub, err := cgroups.ParseSubCgroups(c.StringSlice("cgroup"))
+		if err != nil {
+			return err
+		}
+		if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
+			return err
+		}
+		p, err := execProcess(c, ct)
+		if err != nil {
+			return err
+		}
+		detach := c.Bool("detach")
+		if p.Terminal && c.String("console-socket") == "" && detach {
+			return fmt.Errorf("a terminal with --detach needs --console-socket")
+		}
+		// As subreaper we inherit the process from the intermediate that
+		// forks it into the pid namespace: to wait for it, and, detached, to
+		// reap it if it fails before it runs (else a zombie lingers in the
+		// container until the host's init gets to it). Once we exit, it
+		// passes on to our own subreaper (a shim) as usual.
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return err
+		}
+		var sigs chan os.Signal
+		if !detach {
+			sigs = make(chan os.Signal, 64)
+			signal.Notify(sigs)
+		}
+		res, err := ct.Exec(libcontainer.ExecOpts{
+			Process:       p,
+			PreserveFDs:   c.Int("preserve-fds"),
+			ConsoleSocket: c.String("console-socket"),
+			PidFile:       c.String("pid-file"),
+			IgnorePaused:  c.Bool("ignore-paused"),
+			SubCgroups:    sub,
+			Warn:          logWarn,
+		})
+		if err != nil {
+			return err
+		}
+		if st := followProcess(detach, res.Console, res.Pid, sigs); st != nil {
+			return st
+		}
+		return nil
+	}),
+}
+
+// exitStatus255 makes a failure of berth's own in exec exit 255, as runc's
+// does, so that a caller can tell it from the process's status, which is
+// passed through; a usage error (no ID) stays 1.
+func exitStatus255(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
 		if c.NArg() < 1 {
 			return fmt.Errorf("exec: container ID missing")
 		}
-		// Past the usage check, a failure of berth's own exits 255 (as
-		// runc's exec does), so a caller can tell it from the status of
-		// the process, which is passed through.
-		if err := execAction(c); err != nil {
-			var ex *exitStatus
-			if errors.As(err, &ex) {
-				return err
-			}
-			return &runtimeFailure{code: 255, err: err}
+		err := action(c)
+		var ex *exitStatus
+		if err == nil || errors.As(err, &ex) {
+			return err
 		}
-		return nil
-	},
-}
-
-// execAction runs exec once its usage is checked.
-func execAction(c *cli.Context) error {
-	ct, err := loadContainer(c)
-	if err != nil {
-		return err
+		return &runtimeFailure{code: 255, err: err}
 	}
-	sub, err := cgroups.ParseSubCgroups(c.StringSlice("cgroup"))
-	if err != nil {
-		return err
-	}
-	if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
-		return err
-	}
-	p, err := execProcess(c, ct)
-	if err != nil {
-		return err
-	}
-	detach := c.Bool("detach")
-	if p.Terminal && c.String("console-socket") == "" && detach {
-		return fmt.Errorf("a terminal with --detach needs --console-socket")
-	}
-	// As subreaper we inherit the process from the intermediate that
-	// forks it into the pid namespace: to wait for it, and, detached, to
-	// reap it if it fails before it runs (else a zombie lingers in the
-	// container until the host's init gets to it). Once we exit, it
-	// passes on to our own subreaper (a shim) as usual.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return err
-	}
-	var sigs chan os.Signal
-	if !detach {
-		sigs = make(chan os.Signal, 64)
-		signal.Notify(sigs)
-	}
-	res, err := ct.Exec(libcontainer.ExecOpts{
-		Process:       p,
-		PreserveFDs:   c.Int("preserve-fds"),
-		ConsoleSocket: c.String("console-socket"),
-		PidFile:       c.String("pid-file"),
-		IgnorePaused:  c.Bool("ignore-paused"),
-		SubCgroups:    sub,
-		Warn:          logWarn,
-	})
-	if err != nil {
-		return err
-	}
-	if st := followProcess(detach, res.Console, res.Pid, sigs); st != nil {
-		return st
-	}
-	return nil
 }
 
 // execProcess builds the process to run: from --process, or from the
