@@ -45,9 +45,6 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if c.NArg() > 1 {
-		return nil, fmt.Errorf("%s: unexpected arguments after the container ID: %v", c.Command.Name, c.Args().Tail())
-	}
 	root, err := stateRoot(c)
 	if err != nil {
 		return nil, err

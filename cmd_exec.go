@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -41,7 +42,7 @@ var execCommand = &cli.Command{
 		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path"},
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
 	},
-	Action: func(c *cli.Context) error {
+	Action: exitStatus255(func(c *cli.Context) error {
 		ct, err := loadContainer(c)
 		if err != nil {
 			return err
@@ -90,7 +91,24 @@ var execCommand = &cli.Command{
 			return st
 		}
 		return nil
-	},
+	}),
+}
+
+// exitStatus255 makes a failure of berth's own in exec exit 255, as runc's
+// does, so that a caller can tell it from the process's status, which is
+// passed through; a usage error (no ID) stays 1.
+func exitStatus255(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.NArg() < 1 {
+			return fmt.Errorf("exec: container ID missing")
+		}
+		err := action(c)
+		var ex *exitStatus
+		if err == nil || errors.As(err, &ex) {
+			return err
+		}
+		return &runtimeFailure{code: 255, err: err}
+	}
 }
 
 // execProcess builds the process to run: from --process, or from the

@@ -14,6 +14,9 @@ var featuresCommand = &cli.Command{
 	Name:  "features",
 	Usage: "print what this berth supports, as runtime-spec features.md JSON",
 	Action: func(c *cli.Context) error {
+		if err := checkArgCount(c, 0); err != nil {
+			return err
+		}
 		yes, no := true, false
 		sec := seccomp.Enabled()
 		f := features.Features{

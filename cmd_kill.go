@@ -34,7 +34,8 @@ var killCommand = &cli.Command{
 // parseSignal takes a number (9), a name (KILL) or a full name (SIGKILL).
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
+		// 0 sends nothing: a check that init is alive (kill(2)).
+		if n < 0 || n > 64 {
 			return 0, fmt.Errorf("invalid signal %q", s)
 		}
 		return unix.Signal(n), nil

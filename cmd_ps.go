@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,7 +52,9 @@ var psCommand = &cli.Command{
 // printPsTable keeps the header and the lines whose PID column is one of
 // the container's.
 func printPsTable(out []byte, pids []int) error {
-	lines := strings.Split(string(bytes.TrimSpace(out)), "\n")
+	// Only the final newline goes: the header's leading blanks align it
+	// with right-aligned columns (`ps -o pid` prints "    PID").
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	col := -1
 	for i, h := range strings.Fields(lines[0]) {
 		if h == "PID" {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/cgroups"
 )
 
 var specCommand = &cli.Command{
@@ -18,6 +20,9 @@ var specCommand = &cli.Command{
 		&cli.BoolFlag{Name: "rootless", Usage: "a config for an unprivileged user (user namespace)"},
 	},
 	Action: func(c *cli.Context) error {
+		if err := checkArgCount(c, 0); err != nil {
+			return err
+		}
 		bundle := c.String("bundle")
 		if bundle == "" {
 			bundle = "."
@@ -28,7 +33,7 @@ var specCommand = &cli.Command{
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		spec := defaultSpec()
+		spec := defaultSpec(cgroups.Unified())
 		if c.Bool("rootless") {
 			makeRootless(spec)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -66,9 +67,20 @@ var listCommand = &cli.Command{
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only IDs"},
 	},
 	Action: func(c *cli.Context) error {
+		if err := checkArgCount(c, 0); err != nil {
+			return err
+		}
 		root, err := stateRoot(c)
 		if err != nil {
 			return err
+		}
+		// A missing default root only means no container was made yet;
+		// a --root the caller names must exist (a typo in it would
+		// otherwise list nothing, and look like success).
+		if c.IsSet("root") {
+			if _, err := os.Stat(root); err != nil {
+				return fmt.Errorf("--root: %w", err)
+			}
 		}
 		cts, err := libcontainer.List(root)
 		if err != nil {
@@ -86,7 +98,9 @@ var listCommand = &cli.Command{
 			for _, ct := range cts {
 				out = append(out, toStateJSON(ct))
 			}
-			return printJSON(out)
+			// One line, as runc prints it (callers read it as a stream
+			// of lines).
+			return json.NewEncoder(os.Stdout).Encode(out)
 		case "table":
 			w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
 			fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")

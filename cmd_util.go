@@ -54,18 +54,6 @@ func stateRoot(c *cli.Context) (string, error) {
 	return filepath.Abs(c.String("root"))
 }
 
-// containerID returns the single ID argument of a command.
-func containerID(c *cli.Context) (string, error) {
-	if c.NArg() < 1 {
-		return "", fmt.Errorf("%s: container ID missing", c.Command.Name)
-	}
-	id := c.Args().First()
-	if err := libcontainer.ValidateID(id); err != nil {
-		return "", err
-	}
-	return id, nil
-}
-
 func loadContainer(c *cli.Context) (*libcontainer.Container, error) {
 	id, err := containerID(c)
 	if err != nil {

@@ -25,7 +25,7 @@ func main() {
 		runInit() // does not return
 	}
 	app := newApp()
-	if err := app.Run(os.Args); err != nil {
+	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
 		// Only a bare warning means success: one joined to an error is
 		// part of a failure.
 		if w, ok := err.(*libcontainer.Warning); ok {
@@ -35,6 +35,10 @@ func main() {
 		var ex *exitStatus
 		if errors.As(err, &ex) {
 			os.Exit(ex.code)
+		}
+		var rf *runtimeFailure
+		if errors.As(err, &rf) {
+			fatalCode(rf.err, rf.code)
 		}
 		fatal(err)
 	}
@@ -69,11 +73,14 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
 			deleteCommand, listCommand, specCommand, psCommand, pauseCommand, execCommand, updateCommand, eventsCommand,
-			resumeCommand, featuresCommand,
+			resumeCommand, featuresCommand, checkpointCommand, restoreCommand,
 		},
 		// Unknown commands and flags are usage errors, with exit status 1 as
 		// runc has.
 		ExitErrHandler: func(*cli.Context, error) {},
+		// A repeatable flag's value is one value, commas and all
+		// (`exec -e A=x,y`, `--cgroup cpu,cpuacct:sub`), as with runc.
+		DisableSliceFlagSeparator: true,
 	}
 }
 
@@ -82,7 +89,19 @@ type exitStatus struct{ code int }
 
 func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func fatal(err error) {
+// runtimeFailure is an error of berth's own that exits with code rather
+// than 1 (exec: 255, apart from the process's own status).
+type runtimeFailure struct {
+	code int
+	err  error
+}
+
+func (e *runtimeFailure) Error() string { return e.err.Error() }
+func (e *runtimeFailure) Unwrap() error { return e.err }
+
+func fatal(err error) { fatalCode(err, 1) }
+
+func fatalCode(err error, code int) {
 	// As runc: a record in the log for the caller that reads it
 	// (containerd, Podman), and the plain message on stderr for a person.
 	msg := strings.TrimSpace(err.Error())
@@ -90,5 +109,5 @@ func fatal(err error) {
 		logError(msg)
 	}
 	fmt.Fprintln(os.Stderr, "berth: "+msg)
-	os.Exit(1)
+	os.Exit(code)
 }

@@ -11,8 +11,11 @@ var defaultCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"
 
 // defaultSpec is the config.json `spec` writes: a shell in a busybox-like
 // rootfs, the same shape as runc's, so bundles made for one work with both.
-func defaultSpec() *specs.Spec {
-	return &specs.Spec{
+// A cgroup namespace is in it only on a pure cgroup v2 host, as in runc's:
+// on a v1 or hybrid host a container then sees its cgroups at their host
+// paths, which tools written for v1 expect.
+func defaultSpec(unified bool) *specs.Spec {
+	s := &specs.Spec{
 		Version: specs.Version,
 		Root:    &specs.Root{Path: "rootfs", Readonly: true},
 		Process: &specs.Process{
@@ -53,10 +56,14 @@ func defaultSpec() *specs.Spec {
 			},
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
-				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace}, {Type: specs.CgroupNamespace},
+				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
 			},
 		},
 	}
+	if unified {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	}
+	return s
 }
 
 // makeRootless adapts the default spec for an unprivileged user, as

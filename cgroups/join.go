@@ -11,7 +11,9 @@ import (
 // ParseSubCgroups reads exec's --cgroup values, runc's
 // "[controller[,controller]:]path": a path for every hierarchy, or for
 // the named v1 controllers. Paths are relative to the container's cgroup
-// and must stay inside it.
+// and must stay inside it; "/" is the container's cgroup itself (what
+// runc takes, and what a caller that always passes --cgroup sends when it
+// wants no sub-cgroup).
 func ParseSubCgroups(vals []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, v := range vals {
@@ -20,7 +22,7 @@ func ParseSubCgroups(vals []string) (map[string]string, error) {
 			ctrls, path = v[:i], v[i+1:]
 		}
 		clean := filepath.Clean("/" + path)
-		if path == "" || clean == "/" || strings.Contains(path, "..") {
+		if path == "" || strings.Contains(path, "..") {
 			return nil, fmt.Errorf("--cgroup %q: want [controller:]path, a sub-cgroup inside the container's", v)
 		}
 		keys := []string{""}
@@ -28,6 +30,9 @@ func ParseSubCgroups(vals []string) (map[string]string, error) {
 			keys = strings.Split(ctrls, ",")
 		}
 		for _, k := range keys {
+			if ctrls != "" && k == "" {
+				return nil, fmt.Errorf("--cgroup %q: an empty controller name", v)
+			}
 			if _, dup := out[k]; dup {
 				return nil, fmt.Errorf("--cgroup %q: %s given twice", v, keyName(k))
 			}

@@ -130,10 +130,38 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		}
 		return nil
 	}
+	if sig == unix.SIGKILL && !c.ownPidNS() && len(c.State.CgroupPaths) > 0 {
+		// SIGKILL to the init of a pid namespace kills the namespace
+		// (pid_namespaces(7)); without one of its own (Docker --pid=host,
+		// Kubernetes hostPID) the container's other processes would
+		// outlive it. So, as runc, kill all of its cgroup, also once init
+		// has exited.
+		if st == Stopped && !c.cgroupExists() {
+			return fmt.Errorf("%s: %w", c.ID, ErrNotRunning)
+		}
+		return c.signalAll(sig)
+	}
 	if st == Stopped {
 		return fmt.Errorf("%s: %w", c.ID, ErrNotRunning)
 	}
 	return signalPid(c.State.Pid, c.State.StartTime, sig)
+}
+
+// cgroupExists says whether the container's cgroup is still there.
+func (c *Container) cgroupExists() bool {
+	for _, dir := range c.State.CgroupPaths {
+		if _, err := os.Stat(dir); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ownPidNS says whether the container has a pid namespace of its own (not
+// the host's, nor one it joined).
+func (c *Container) ownPidNS() bool {
+	p, ok := c.State.Config.NamespacePath("pid")
+	return ok && p == ""
 }
 
 // signalPid signals pid through a pidfd after checking its start time, so a

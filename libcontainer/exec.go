@@ -44,7 +44,8 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 	case Running, Created:
 	case Paused:
 		if !o.IgnorePaused {
-			return nil, fmt.Errorf("%s is paused: resume it first, or use --ignore-paused", c.ID)
+			// The words runc uses: callers match them.
+			return nil, fmt.Errorf("%s: cannot exec in a paused container (use --ignore-paused to override)", c.ID)
 		}
 	default:
 		return nil, fmt.Errorf("%s is %s: %w", c.ID, st, ErrNotRunning)

@@ -369,7 +369,7 @@ bad_config() {
 	bad_cmd "create with two IDs" "create --bundle $BUNDLE $ID $ID-x" 'unexpected arguments'
 	bad_cmd "create --console-socket without a terminal" "create --bundle $BUNDLE --console-socket /x.sock $ID" 'console-socket'
 	bad_cmd "kill with an unknown signal" "kill $ID-r NOSIG" NOSIG
-	bad_cmd "kill with signal 0 or 65" "kill $ID-r 65" 65
+	bad_cmd "kill with signal 65" "kill $ID-r 65" 65
 	bad_cmd "state without an ID" "state" 'ID missing'
 	bad_cmd "list --format yaml" "list --format yaml" yaml
 	bad_cmd "ps --format yaml" "ps --format yaml $ID-r" yaml
