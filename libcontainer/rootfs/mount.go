@@ -101,7 +101,14 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 		}
 		file = !st.IsDir()
 	}
-	t, err := ensureIn(rootfd, m.Destination, file)
+	inheritTmpfsMode(rootfd, m)
+	var t *target
+	var err error
+	if isPseudoFS(m) {
+		t, err = ordinaryDirIn(rootfd, m)
+	} else {
+		t, err = ensureIn(rootfd, m.Destination, file)
+	}
 	if err != nil {
 		return fmt.Errorf("mount destination: %w", err)
 	}
