@@ -120,7 +120,12 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 		return bindMount(t, m, userns)
 	}
 	desc := fmt.Sprintf("%s on %s", m.Type, m.Destination)
-	if err := unix.Mount(m.Source, t.procPath(), m.Type, m.Flags, withLabel(m, cfg.MountLabel)); err != nil {
+	flags := m.Flags
+	if isDevMount(m) {
+		// Filled first, made read-only by finishDev.
+		flags &^= unix.MS_RDONLY
+	}
+	if err := unix.Mount(m.Source, t.procPath(), m.Type, flags, withLabel(m, cfg.MountLabel)); err != nil {
 		if src := hostFallback(m.Type); src != "" && err == unix.EPERM && userns {
 			return bindHost(t, m, src)
 		}
@@ -262,7 +267,7 @@ func tmpcopyup(t *target, m *configs.Mount) error {
 		unix.Unmount(tmp, unix.MNT_DETACH)
 		return wrap("move tmpfs onto", m.Destination, err)
 	}
-	if m.Flags&unix.MS_RDONLY != 0 {
+	if m.Flags&unix.MS_RDONLY != 0 && !isDevMount(m) {
 		if err := t.reopen(); err != nil {
 			return err
 		}

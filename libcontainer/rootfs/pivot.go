@@ -46,6 +46,10 @@ func Enter(cfg *configs.Config) error {
 	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
 		return wrap("create process.cwd", cfg.Process.Cwd, err)
 	}
+	// Only now, after the hooks and the cwd: /dev was filled read-write.
+	if err := finishDev(cfg); err != nil {
+		return err
+	}
 	if cfg.Readonly {
 		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
 		if inUserNS(cfg) {
