@@ -22,6 +22,13 @@ func Enter(cfg *configs.Config) error {
 			return wrap("chroot", cfg.Rootfs, err)
 		}
 	} else if cfg.NoPivot {
+		root, err := unix.Getwd()
+		if err != nil {
+			return wrap("getcwd in", cfg.Rootfs, err)
+		}
+		if err := hideHostPseudoFS(root); err != nil {
+			return err
+		}
 		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
 			return wrap("move rootfs onto", "/", err)
 		}
