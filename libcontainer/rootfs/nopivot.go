@@ -60,8 +60,16 @@ func hostPseudoFSMounts(root string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return pseudoFSOutside(string(b), root), nil
+}
+
+// pseudoFSOutside picks from mountinfo text the mount points of whole
+// procfs and sysfs mounts (root field "/": a bind of a subdirectory does
+// not make the filesystem visible to the kernel's check) outside root,
+// deepest first.
+func pseudoFSOutside(mountinfo, root string) []string {
 	var mps []string
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(mountinfo, "\n") {
 		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
 		pre, post, ok := strings.Cut(line, " - ")
 		if !ok {
@@ -78,5 +86,5 @@ func hostPseudoFSMounts(root string) ([]string, error) {
 		mps = append(mps, mp)
 	}
 	sort.SliceStable(mps, func(i, j int) bool { return len(mps[i]) > len(mps[j]) })
-	return mps, nil
+	return mps
 }
