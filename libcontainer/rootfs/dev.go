@@ -152,3 +152,45 @@ func mountPointOf(path string) (string, error) {
 	}
 	return best, nil
 }
+
+// isDevMount reports whether m is a /dev filesystem of config.json's own
+// (a tmpfs, usually) that berth then fills: devices, the standard links and
+// the mount points of /dev/pts, /dev/shm, /dev/mqueue. Mounted read-only
+// as asked, it could not be filled, so it is mounted read-write and made
+// read-only by finishDev once the root is in place (as runc does). A bind
+// mount of /dev is not filled (needsDev) and takes its flags when bound.
+func isDevMount(m *configs.Mount) bool {
+	return filepath.Clean(m.Destination) == "/dev" && !m.IsBind() && m.Type != "bind"
+}
+
+// finishDev makes a /dev that config.json asks to be read-only so, now
+// that it is filled. It runs after pivot_root (or chroot), where /dev
+// resolves in the container's root; the last mount of /dev is the one on
+// top.
+func finishDev(cfg *configs.Config) error {
+	var dev *configs.Mount
+	for i := range cfg.Mounts {
+		if filepath.Clean(cfg.Mounts[i].Destination) == "/dev" {
+			dev = &cfg.Mounts[i]
+		}
+	}
+	if dev == nil || !isDevMount(dev) || dev.Flags&unix.MS_RDONLY == 0 {
+		return nil
+	}
+	root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return wrap("open", "/", err)
+	}
+	defer unix.Close(root)
+	fd, err := openIn(root, "dev")
+	if err != nil {
+		return wrap("open", "/dev", err)
+	}
+	t := &target{fd: fd, rootfd: root, path: "/dev"}
+	defer t.close()
+	// A bind remount changes only this mount's flags; the flags it has now
+	// (nosuid, noexec, its atime mode, those locked in a user namespace)
+	// are kept.
+	flags := uintptr(unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY) | lockedFlags(t.procPath())
+	return wrap("remount read-only", "/dev", unix.Mount("", t.procPath(), "", flags, ""))
+}

@@ -104,7 +104,14 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 		}
 		file = !st.IsDir()
 	}
-	t, err := ensureIn(rootfd, m.Destination, file)
+	inheritTmpfsMode(rootfd, m)
+	var t *target
+	var err error
+	if isPseudoFS(m) {
+		t, err = ordinaryDirIn(rootfd, m)
+	} else {
+		t, err = ensureIn(rootfd, m.Destination, file)
+	}
 	if err != nil {
 		return fmt.Errorf("mount destination: %w", err)
 	}
@@ -116,7 +123,12 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 		return bindMount(t, m, userns)
 	}
 	desc := fmt.Sprintf("%s on %s", m.Type, m.Destination)
-	if err := unix.Mount(m.Source, t.procPath(), m.Type, m.Flags, withLabel(m, cfg.MountLabel)); err != nil {
+	flags := m.Flags
+	if isDevMount(m) {
+		// Filled first, made read-only by finishDev.
+		flags &^= unix.MS_RDONLY
+	}
+	if err := unix.Mount(m.Source, t.procPath(), m.Type, flags, withLabel(m, cfg.MountLabel)); err != nil {
 		if src := hostFallback(m.Type); src != "" && err == unix.EPERM && userns {
 			return bindHost(t, m, src)
 		}
@@ -255,7 +267,7 @@ func tmpcopyup(t *target, m *configs.Mount) error {
 		unix.Unmount(tmp, unix.MNT_DETACH)
 		return wrap("move tmpfs onto", m.Destination, err)
 	}
-	if m.Flags&unix.MS_RDONLY != 0 {
+	if m.Flags&unix.MS_RDONLY != 0 && !isDevMount(m) {
 		if err := t.reopen(); err != nil {
 			return err
 		}

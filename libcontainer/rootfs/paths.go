@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -28,9 +29,34 @@ func ProtectPaths(cfg *configs.Config) error {
 			return err
 		}
 	}
-	for _, p := range cfg.MaskedPaths {
-		if err := maskPath(p); err != nil {
+	return maskPaths(cfg.MaskedPaths)
+}
+
+// maskPaths masks each path once (a path listed twice, or spelt two ways
+// as /proc/acpi and /proc/acpi/, would otherwise get a second mask on top
+// of the first), and hides every directory with one read-only tmpfs: the
+// first directory's is bound over the others, as runc does, rather than a
+// superblock per directory.
+func maskPaths(paths []string) error {
+	seen := make(map[string]bool, len(paths))
+	dirMask := -1 // an O_PATH fd of the first directory mask's root
+	defer func() {
+		if dirMask >= 0 {
+			unix.Close(dirMask)
+		}
+	}()
+	for _, p := range paths {
+		clean := filepath.Clean("/" + p)
+		if seen[clean] {
+			continue
+		}
+		seen[clean] = true
+		fd, err := maskPath(p, dirMask)
+		if err != nil {
 			return err
+		}
+		if fd >= 0 {
+			dirMask = fd
 		}
 	}
 	return nil
@@ -56,27 +82,57 @@ func readonlyPath(p string) error {
 	return wrap("remount read-only", p, unix.Mount("", t.procPath(), "", flags, ""))
 }
 
-// maskPath hides p: a read-only empty tmpfs over a directory, /dev/null
-// over anything else.
-func maskPath(p string) error {
+// maskPath hides p: a read-only empty tmpfs over a directory (dirMask,
+// when it is an fd of one already made, bound there), /dev/null over
+// anything else. When it mounts a new tmpfs it returns an O_PATH fd of
+// it for the next directories to share, else -1.
+func maskPath(p string, dirMask int) (int, error) {
 	fd, err := openIn(rootFd(), p)
 	if err == unix.ENOENT {
-		return nil
+		return -1, nil
 	}
 	if err != nil {
-		return wrap("open masked path", p, err)
+		return -1, wrap("open masked path", p, err)
 	}
 	t := &target{fd: fd, rootfd: rootFd(), path: p}
 	defer t.close()
 	if isDir(fd) {
-		return wrap("mask", p, unix.Mount("tmpfs", t.procPath(), "tmpfs", unix.MS_RDONLY, "size=0k"))
+		return maskDir(t, dirMask)
 	}
 	null, err := nullDevice()
 	if err != nil {
-		return err
+		return -1, err
 	}
 	defer unix.Close(null)
-	return wrap("mask", p, unix.Mount("/proc/self/fd/"+strconv.Itoa(null), t.procPath(), "", unix.MS_BIND, ""))
+	return -1, wrap("mask", p, unix.Mount("/proc/self/fd/"+strconv.Itoa(null), t.procPath(), "", unix.MS_BIND, ""))
+}
+
+// maskDir mounts the read-only tmpfs over the directory t. A bind of
+// dirMask keeps its read-only flag (a bind copies the mount's flags); if
+// the bind fails, a tmpfs of its own does the job.
+func maskDir(t *target, dirMask int) (int, error) {
+	if dirMask >= 0 {
+		src := "/proc/self/fd/" + strconv.Itoa(dirMask)
+		if unix.Mount(src, t.procPath(), "", unix.MS_BIND, "") == nil {
+			return -1, nil
+		}
+	}
+	if err := unix.Mount("tmpfs", t.procPath(), "tmpfs", unix.MS_RDONLY, "size=0k"); err != nil {
+		return -1, wrap("mask", t.path, err)
+	}
+	if dirMask >= 0 {
+		return -1, nil
+	}
+	// The held fd names the covered directory: resolve the path again
+	// to reach the tmpfs on it.
+	if err := t.reopen(); err != nil {
+		return -1, err
+	}
+	fd, err := unix.FcntlInt(uintptr(t.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return -1, wrap("dup mask of", t.path, err)
+	}
+	return fd, nil
 }
 
 // nullDevice opens the container's /dev/null and checks it is the real

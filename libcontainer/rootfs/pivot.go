@@ -22,6 +22,13 @@ func Enter(cfg *configs.Config) error {
 			return wrap("chroot", cfg.Rootfs, err)
 		}
 	} else if cfg.NoPivot {
+		root, err := unix.Getwd()
+		if err != nil {
+			return wrap("getcwd in", cfg.Rootfs, err)
+		}
+		if err := hideHostPseudoFS(root); err != nil {
+			return err
+		}
 		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
 			return wrap("move rootfs onto", "/", err)
 		}
@@ -45,6 +52,10 @@ func Enter(cfg *configs.Config) error {
 	// read-only); bundles rely on it.
 	if err := os.MkdirAll(cfg.Process.Cwd, 0o755); err != nil {
 		return wrap("create process.cwd", cfg.Process.Cwd, err)
+	}
+	// Only now, after the hooks and the cwd: /dev was filled read-write.
+	if err := finishDev(cfg); err != nil {
+		return err
 	}
 	if cfg.Readonly {
 		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
