@@ -231,6 +231,11 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		if err := step("capabilities", caps.ApplyRest(keep...)); err != nil {
 			return err
 		}
+		for _, w := range caps.Warnings() {
+			if err := sendMsg(env.sock, syncMsg{Type: msgWarning, Msg: w}, -1); err != nil {
+				return err
+			}
+		}
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {

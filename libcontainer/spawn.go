@@ -391,6 +391,10 @@ func (sp *spawner) drive() error {
 			if err := sendMsg(sp.sock, syncMsg{Type: msgSeccompDone}, -1); err != nil {
 				return sp.initFailed(err)
 			}
+		case msgWarning:
+			if sp.o.Warn != nil {
+				sp.o.Warn(m.Msg)
+			}
 		case msgReady:
 			sp.sock.Close()
 			return nil
