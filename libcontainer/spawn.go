@@ -396,6 +396,11 @@ func (sp *spawner) drive() error {
 				sp.o.Warn(m.Msg)
 			}
 		case msgReady:
+			if !sp.exec {
+				if err := sp.tolerateCgroups(setPidsLimit(sp.cgroups, sp.o.Config.Resources)); err != nil {
+					return err
+				}
+			}
 			sp.sock.Close()
 			return nil
 		default:
