@@ -18,6 +18,9 @@ type Filter struct {
 	notify  bool // a SCMP_ACT_NOTIFY rule made it into the filter
 	loaded  bool
 	ignored []string
+	// prog, when set, is what Load installs: the ENOSYS stub and
+	// libseccomp's program (enosys.go).
+	prog []unix.SockFilter
 }
 
 // Compile checks linux.seccomp and builds the filter from it without
@@ -55,6 +58,10 @@ func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
 			sf.Release()
 			return nil, err
 		}
+	}
+	if f.prog, err = withStub(f, s); err != nil {
+		sf.Release()
+		return nil, err
 	}
 	return f, nil
 }

@@ -7,7 +7,8 @@ load helpers
 
 setup_file() {
 	SECCOMPAGENT=$(build_test_cmd seccompagent) || return 1
-	export SECCOMPAGENT
+	SYSPROBE=$(build_test_cmd sysprobe) || return 1
+	export SECCOMPAGENT SYSPROBE
 }
 
 setup() {
@@ -57,4 +58,66 @@ seccomp() {
 	[[ "$stderr" == *SCMP_ACT_NOTIFY*write* ]]
 	[ ! -e "$BUNDLE/rootfs/ran" ]
 	assert_nothing_left
+}
+
+# x86_64 syscall numbers
+MKDIRAT=258 RSEQ=334 PIDFD_OPEN=434 CLONE3=435 GETPID=39
+
+@test "compat seccomp: syscalls newer than every one the profile names get ENOSYS, not the default errno" {
+	[ "$(uname -m)" = x86_64 ] || skip "the syscall numbers here are x86_64's"
+	local unistd=/usr/include/x86_64-linux-gnu/asm/unistd_64.h
+	[ -r "$unistd" ] || skip "needs $unistd (linux-libc-dev) for the syscall names"
+	cp "$SYSPROBE" "$BUNDLE/rootfs/sysprobe"
+	# An allowlist of every syscall up to rseq but mkdirat, as a profile written before
+	# clone3 existed; the default errno is EPERM. (clone3 is what glibc's pthread_create
+	# tries first, falling back to clone on ENOSYS only.)
+	local names
+	names=$(awk -v hi=$RSEQ '$1 == "#define" && $2 ~ /^__NR_/ && $3 + 0 <= hi { print substr($2, 6) }' "$unistd" |
+		grep -vx mkdirat | jq -R . | jq -cs .)
+	update_config --argjson n "$names" '.process.args = ["/sysprobe", "'$PIDFD_OPEN'", "'$CLONE3'", "'$MKDIRAT'", "'$GETPID'"]
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+			"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+			"syscalls": [{"names": $n, "action": "SCMP_ACT_ALLOW"}]}'
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	grep -qx "$PIDFD_OPEN=ENOSYS" <<<"$output"
+	grep -qx "$CLONE3=ENOSYS" <<<"$output"
+	# older than the newest named: the default action, EPERM
+	grep -qx "$MKDIRAT=EPERM" <<<"$output"
+	grep -qx "$GETPID=ok" <<<"$output"
+	# a profile that names a newer syscall (openat2, 437) keeps clone3 under the default
+	update_config '.linux.seccomp.syscalls += [{"names": ["openat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]'
+	run_fg "$ID-2"
+	[ "$status" -eq 0 ]
+	grep -qx "$CLONE3=EPERM" <<<"$output"
+	grep -qx "$PIDFD_OPEN=EPERM" <<<"$output"
+}
+
+@test "compat seccomp: the ENOSYS stub with SCMP_ACT_NOTIFY: the agent still gets the listener" {
+	[ "$(uname -m)" = x86_64 ] || skip "the syscall numbers here are x86_64's"
+	local unistd=/usr/include/x86_64-linux-gnu/asm/unistd_64.h
+	[ -r "$unistd" ] || skip "needs $unistd (linux-libc-dev) for the syscall names"
+	cp "$SYSPROBE" "$BUNDLE/rootfs/sysprobe"
+	local sock=$BATS_TEST_TMPDIR/agent.sock
+	"$SECCOMPAGENT" -log "$BATS_TEST_TMPDIR/answers" -timeout 60s "$sock" </dev/null >"$BATS_TEST_TMPDIR/agent.out" 2>&1 3>&- &
+	defer kill "$!"
+	local i
+	for i in $(seq 100); do
+		[ -S "$sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$sock" ]
+	local names
+	names=$(awk -v hi=$RSEQ '$1 == "#define" && $2 ~ /^__NR_/ && $3 + 0 <= hi { print substr($2, 6) }' "$unistd" |
+		grep -vxE 'mkdir|mkdirat' | jq -R . | jq -cs .)
+	update_config --argjson n "$names" --arg sock "$sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO",
+			"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "listenerPath": $sock,
+			"syscalls": [{"names": $n, "action": "SCMP_ACT_ALLOW"}, {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	set_cmd 'mkdir /tmp/refused 2>&1; echo "mkdir=$?"; /sysprobe '$CLONE3
+	run_fg "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Exchange full"* ]]
+	grep -qx "mkdir=1" <<<"$output"
+	grep -qx "$CLONE3=ENOSYS" <<<"$output"
+	grep -qE '^mkdir(at)? /tmp/refused EXFULL$' "$BATS_TEST_TMPDIR/answers"
 }
