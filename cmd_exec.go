@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,22 +156,7 @@ func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, 
 		p.AdditionalGids = append(p.AdditionalGids, uint32(n))
 	}
 	if caps := c.StringSlice("cap"); len(caps) > 0 {
-		pc := specs.LinuxCapabilities{}
-		if p.Capabilities != nil {
-			pc = *p.Capabilities
-		}
-		for _, cp := range caps {
-			cp = strings.ToUpper(cp)
-			if !strings.HasPrefix(cp, "CAP_") {
-				cp = "CAP_" + cp
-			}
-			pc.Bounding = append(pc.Bounding, cp)
-			pc.Effective = append(pc.Effective, cp)
-			pc.Permitted = append(pc.Permitted, cp)
-			pc.Inheritable = append(pc.Inheritable, cp)
-			pc.Ambient = append(pc.Ambient, cp)
-		}
-		p.Capabilities = &pc
+		p.Capabilities = addExecCaps(p.Capabilities, caps)
 	}
 	if c.Bool("no-new-privs") {
 		p.NoNewPrivileges = true
@@ -218,4 +204,37 @@ func parseUser(s string) (uint32, uint32, error) {
 		}
 	}
 	return uint32(uid), uint32(gid), nil
+}
+
+// addExecCaps returns the container's capabilities with exec --cap's added
+// to the bounding, effective and permitted sets: what the process may use
+// itself. Never to the inheritable set: a capability there survives an
+// execve of a file with that capability in its inheritable file set, so
+// --cap would reach programs the caller never ran with it
+// (CVE-2022-29162, docs/security.md). The ambient set gets it only where
+// the inheritable set already holds it, since the kernel raises an ambient
+// capability only if it is inheritable too. The sets are copied: the
+// container's own config stays as it is.
+func addExecCaps(base *specs.LinuxCapabilities, caps []string) *specs.LinuxCapabilities {
+	pc := specs.LinuxCapabilities{}
+	if base != nil {
+		pc = *base
+	}
+	pc.Bounding = slices.Clone(pc.Bounding)
+	pc.Effective = slices.Clone(pc.Effective)
+	pc.Permitted = slices.Clone(pc.Permitted)
+	pc.Ambient = slices.Clone(pc.Ambient)
+	for _, cp := range caps {
+		cp = strings.ToUpper(cp)
+		if !strings.HasPrefix(cp, "CAP_") {
+			cp = "CAP_" + cp
+		}
+		pc.Bounding = append(pc.Bounding, cp)
+		pc.Effective = append(pc.Effective, cp)
+		pc.Permitted = append(pc.Permitted, cp)
+		if slices.Contains(pc.Inheritable, cp) {
+			pc.Ambient = append(pc.Ambient, cp)
+		}
+	}
+	return &pc
 }

@@ -33,22 +33,24 @@ func Valid(name string) bool {
 	return ok
 }
 
-func resolve(field string, names []string) ([]capability.Cap, error) {
-	out := make([]capability.Cap, 0, len(names))
+// resolve maps the names of one set to capabilities. runtime-spec 1.3
+// (config.md "Linux Process") says a value that cannot be granted MUST be
+// logged as a warning and SHOULD NOT fail the container, and runc ignores
+// such names: an unknown name, and a known one this kernel lacks (an older
+// kernel than the image was written for), are skipped and returned, for a
+// warning.
+func resolve(names []string) (caps []capability.Cap, ignored []string) {
 	last, _ := capability.LastCap()
-	for i, n := range names {
+	caps = make([]capability.Cap, 0, len(names))
+	for _, n := range names {
 		c, ok := byName[n]
-		if !ok {
-			return nil, fmt.Errorf("process.capabilities.%s[%d]: unknown capability %q", field, i, n)
-		}
-		// A capability the running kernel lacks cannot be granted; skip it
-		// as runc does rather than fail on an older kernel.
-		if c > last {
+		if !ok || c > last {
+			ignored = append(ignored, n)
 			continue
 		}
-		out = append(out, c)
+		caps = append(caps, c)
 	}
-	return out, nil
+	return caps, ignored
 }
 
 // Caps is a resolved process.capabilities.
@@ -56,9 +58,13 @@ type Caps struct {
 	sets    map[capability.CapType][]capability.Cap
 	kept    []capability.Cap
 	applied capability.Capabilities
+	// warnings says what was ignored: unknown or unavailable names, and
+	// ambient capabilities the kernel would not raise.
+	warnings []string
 }
 
-// New resolves the names of each set.
+// New resolves the names of each set; names it cannot grant become
+// Warnings, not errors.
 func New(c *specs.LinuxCapabilities) (*Caps, error) {
 	out := &Caps{sets: map[capability.CapType][]capability.Cap{}}
 	for _, s := range []struct {
@@ -72,13 +78,21 @@ func New(c *specs.LinuxCapabilities) (*Caps, error) {
 		{"inheritable", capability.INHERITABLE, c.Inheritable},
 		{"ambient", capability.AMBIENT, c.Ambient},
 	} {
-		caps, err := resolve(s.field, s.names)
-		if err != nil {
-			return nil, err
+		caps, ignored := resolve(s.names)
+		if len(ignored) > 0 {
+			out.warnings = append(out.warnings, fmt.Sprintf("process.capabilities.%s: ignoring unknown or unavailable capabilities %s",
+				s.field, strings.Join(ignored, ", ")))
 		}
 		out.sets[s.typ] = caps
 	}
 	return out, nil
+}
+
+// Warnings returns what New and ApplyRest ignored, once each.
+func (c *Caps) Warnings() []string {
+	w := c.warnings
+	c.warnings = nil
+	return w
 }
 
 // ApplyBounding drops every capability not in the bounding set. It must run
@@ -119,8 +133,8 @@ func (c *Caps) ApplyRest(keep ...string) error {
 			have = append(have, cp)
 		}
 	}
-	p.Clear(capability.CAPS | capability.AMBIENT)
-	for _, t := range []capability.CapType{capability.EFFECTIVE, capability.PERMITTED, capability.INHERITABLE, capability.AMBIENT} {
+	p.Clear(capability.CAPS)
+	for _, t := range []capability.CapType{capability.EFFECTIVE, capability.PERMITTED, capability.INHERITABLE} {
 		p.Set(t, c.sets[t]...)
 	}
 	c.kept = c.kept[:0]
@@ -133,10 +147,27 @@ func (c *Caps) ApplyRest(keep ...string) error {
 	if err := p.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("apply capabilities: %w", err)
 	}
-	if err := p.Apply(capability.AMBIENT); err != nil {
-		return fmt.Errorf("apply ambient capabilities: %w", err)
-	}
 	c.applied = p
+	return c.raiseAmbient()
+}
+
+// raiseAmbient raises the ambient capabilities one at a time. The kernel
+// refuses one that is not both permitted and inheritable (capabilities(7)),
+// and runtime-spec 1.3 asks for a warning, not a failure, for what cannot
+// be granted: a refused one is skipped and the rest are still raised.
+func (c *Caps) raiseAmbient() error {
+	if err := capability.ResetAmbient(); err != nil {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
+	}
+	var refused []string
+	for _, cp := range c.sets[capability.AMBIENT] {
+		if err := capability.SetAmbient(true, cp); err != nil {
+			refused = append(refused, fmt.Sprintf("CAP_%s (%v)", strings.ToUpper(cp.String()), err))
+		}
+	}
+	if len(refused) > 0 {
+		c.warnings = append(c.warnings, "process.capabilities.ambient: cannot raise "+strings.Join(refused, ", "))
+	}
 	return nil
 }
 

@@ -13,7 +13,8 @@ import (
 // makeCgroups makes the container's cgroups and sets their limits, before
 // any process is in them: create does this while init's nsenter stage
 // starts, and then only moves the stage's pid in (placeInCgroups), so init
-// never runs unlimited and the two overlap.
+// never runs unlimited and the two overlap. The pids limit is the one
+// exception: setPidsLimit sets it once init is ready.
 func (c *Container) makeCgroups() (cgroups.Manager, error) {
 	cfg := c.State.Config
 	if cfg.SystemdCgroup {
@@ -40,7 +41,30 @@ func (c *Container) makeCgroups() (cgroups.Manager, error) {
 	if err := m.Create(); err != nil {
 		return nil, err
 	}
-	return m, m.Set(withDefaultDevices(cfg.Resources))
+	return m, m.Set(withDefaultDevices(withoutPids(cfg.Resources)))
+}
+
+// withoutPids leaves out the pids limit, which counts the forks of berth's
+// own start-up in the cgroup (the nsenter stage forks init into the new
+// pid namespace): a limit as low as the spec allows (pids.limit 0 is
+// pids.max 1, the container's init alone, as runc 1.5 has it) would fail
+// create. runc too sets its limits once its init's forks are done.
+func withoutPids(r *specs.LinuxResources) *specs.LinuxResources {
+	if r == nil || r.Pids == nil {
+		return r
+	}
+	cp := *r
+	cp.Pids = nil
+	return &cp
+}
+
+// setPidsLimit sets the pids limit makeCgroups left out, once init is
+// ready: no fork of berth's is left before the container's process runs.
+func setPidsLimit(m cgroups.Manager, r *specs.LinuxResources) error {
+	if m == nil || r == nil || r.Pids == nil {
+		return nil
+	}
+	return m.Set(&specs.LinuxResources{Pids: r.Pids})
 }
 
 // checkFresh refuses a cgroup that already holds processes or is frozen,

@@ -236,6 +236,11 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		if err := step("capabilities", caps.ApplyRest(keep...)); err != nil {
 			return err
 		}
+		for _, w := range caps.Warnings() {
+			if err := sendMsg(env.sock, syncMsg{Type: msgWarning, Msg: w}, -1); err != nil {
+				return err
+			}
+		}
 		c := p.Capabilities
 		logs.Debugf("init: capabilities bounding %v effective %v permitted %v inheritable %v ambient %v (kept until execve: %v)",
 			c.Bounding, c.Effective, c.Permitted, c.Inheritable, c.Ambient, keep)

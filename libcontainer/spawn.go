@@ -420,7 +420,16 @@ func (sp *spawner) drive() error {
 			if err := sendMsg(sp.sock, syncMsg{Type: msgSeccompDone}, -1); err != nil {
 				return sp.initFailed(err)
 			}
+		case msgWarning:
+			if sp.o.Warn != nil {
+				sp.o.Warn(m.Msg)
+			}
 		case msgReady:
+			if !sp.exec {
+				if err := sp.tolerateCgroups(setPidsLimit(sp.cgroups, sp.o.Config.Resources)); err != nil {
+					return err
+				}
+			}
 			sp.sock.Close()
 			sp.finishLogs()
 			return nil

@@ -30,6 +30,8 @@ import (
 //	                             <- seccomp + fd   (only with SCMP_ACT_NOTIFY)
 //	send it to listenerPath
 //	seccomp-done                 ->
+//	                             <- warning        (any number, before ready)
+//	say it (CreateOpts.Warn)
 //	                             <- ready
 //	save state "created", exit      wait on exec.fifo, then execve
 //
@@ -47,6 +49,10 @@ const (
 
 	msgMountSource   = "mount-source"
 	msgMountSourceFd = "mount-source-fd"
+
+	// msgWarning carries what init ignored but the user should hear of
+	// (capabilities it could not grant); nothing is answered.
+	msgWarning = "warning"
 )
 
 type syncMsg struct {

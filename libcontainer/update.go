@@ -35,7 +35,8 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 		cp.Devices = nil
 		r = &cp
 	}
-	if err := m.Set(withPairs(r, c.State.Config.Resources)); err != nil {
+	r = withPairs(r, c.State.Config.Resources)
+	if err := m.Set(r); err != nil {
 		return err
 	}
 	merged, err := mergeResources(c.State.Config.Resources, withoutZeros(r))
@@ -116,9 +117,8 @@ func withoutZeros(r *specs.LinuxResources) *specs.LinuxResources {
 		cc.RealtimePeriod, cc.RealtimeRuntime = zeroU(c.RealtimePeriod), zero(c.RealtimeRuntime)
 		cp.CPU = &cc
 	}
-	if p := r.Pids; p != nil {
-		cp.Pids = &specs.LinuxPids{Limit: zero(p.Limit)}
-	}
+	// pids.limit 0 is not dropped: it is a limit (pids.max 1, as runc 1.5
+	// writes it), not a client's "unset".
 	return &cp
 }
 
@@ -146,10 +146,17 @@ func withPairs(r, cur *specs.LinuxResources) *specs.LinuxResources {
 	}
 	if m, k := r.Memory, cur.Memory; m != nil && k != nil {
 		mm := *m
+		if m.Limit != nil && *m.Limit == -1 && !set(m.Swap) {
+			// Lifting the memory limit lifts memory+swap too (runc's
+			// `update --memory -1`): on v1 the old memsw would otherwise
+			// cap the process as before, and on v2 it keeps swap free.
+			unl := int64(-1)
+			mm.Swap = &unl
+		}
 		if set(m.Swap) && !set(m.Limit) && set(k.Limit) {
 			mm.Limit = k.Limit
 		}
-		if set(m.Limit) && !set(m.Swap) && set(k.Swap) {
+		if set(m.Limit) && !set(mm.Swap) && set(k.Swap) {
 			mm.Swap = k.Swap
 		}
 		cp.Memory = &mm

@@ -24,3 +24,28 @@ func TestMergeResources(t *testing.T) {
 		t.Error("merge changed its input")
 	}
 }
+
+// `update --memory -1` lifts memory+swap as well (else v1's old memsw caps
+// the container as before); pids.limit 0 is a limit, kept in the state.
+func TestUpdateUnlimitedAndZeroPids(t *testing.T) {
+	var cur, r specs.LinuxResources
+	json.Unmarshal([]byte(`{"memory":{"limit":100,"swap":200},"pids":{"limit":10}}`), &cur)
+	json.Unmarshal([]byte(`{"memory":{"limit":-1},"pids":{"limit":0}}`), &r)
+	p := withPairs(&r, &cur)
+	if p.Memory.Swap == nil || *p.Memory.Swap != -1 {
+		t.Errorf("swap = %v, want -1", p.Memory.Swap)
+	}
+	got, err := mergeResources(&cur, withoutZeros(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(got)
+	if want := `{"memory":{"limit":-1,"swap":-1},"pids":{"limit":0}}`; string(b) != want {
+		t.Errorf("merged = %s\nwant     %s", b, want)
+	}
+	// a limit other than -1 keeps the swap in force
+	json.Unmarshal([]byte(`{"memory":{"limit":150}}`), &r)
+	if p := withPairs(&r, &cur); p.Memory.Swap == nil || *p.Memory.Swap != 200 {
+		t.Errorf("swap = %v, want 200", p.Memory.Swap)
+	}
+}

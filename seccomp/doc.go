@@ -6,6 +6,11 @@
 // an error naming the config.json field; it loads the filter last, just
 // before execve, so that the filter never forbids init's own work.
 //
+// Profiles are read as runc 1.5 reads them (conds.go, enosys.go): the
+// conditions of an entry are ORed when an argument index repeats, and a
+// syscall newer than every one the profile names gets ENOSYS from a stub
+// in front of libseccomp's program, so that libc falls back to an older one.
+//
 // The real implementation needs cgo and libseccomp; built with the
 // noseccomp tag (or without cgo) the package is a stub that refuses any
 // profile.

@@ -18,6 +18,9 @@ type Filter struct {
 	notify  bool // a SCMP_ACT_NOTIFY rule made it into the filter
 	loaded  bool
 	ignored []string
+	// prog, when set, is what Load installs: the ENOSYS stub and
+	// libseccomp's program (enosys.go).
+	prog []unix.SockFilter
 }
 
 // Compile checks linux.seccomp and builds the filter from it without
@@ -55,6 +58,10 @@ func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
 			sf.Release()
 			return nil, err
 		}
+	}
+	if f.prog, err = withStub(f, s); err != nil {
+		sf.Release()
+		return nil, err
 	}
 	return f, nil
 }
@@ -179,6 +186,13 @@ func (f *Filter) addEntry(field string, sc specs.LinuxSyscall, defName specs.Lin
 		if name == "" {
 			return fieldErr(idx(field+".names", j), "empty syscall name")
 		}
+		// Init writes after the filter is loaded (the exec fifo, an
+		// error for the parent): each such write would wait for the
+		// agent, which may be the one waiting for init. runc refuses
+		// it too.
+		if name == "write" && sc.Action == specs.ActNotify {
+			return fieldErr(idx(field+".names", j), "SCMP_ACT_NOTIFY cannot be used for write: the runtime writes after the filter is loaded")
+		}
 	}
 	act, err := parseAction(field+".action", string(sc.Action), field+".errnoRet", sc.ErrnoRet)
 	if err != nil {
@@ -188,10 +202,7 @@ func (f *Filter) addEntry(field string, sc specs.LinuxSyscall, defName specs.Lin
 	if err != nil {
 		return err
 	}
-	rs, err := rules(field+".args", conds)
-	if err != nil {
-		return err
-	}
+	rs := rules(conds)
 	// libseccomp refuses a rule that repeats the default action; such a
 	// rule changes nothing, so skip it, as runc does.
 	if act == f.def {
@@ -297,7 +308,7 @@ func parseArgs(field string, args []specs.LinuxSeccompArg) ([]cond, error) {
 		if o != opMaskedEQ && a.ValueTwo != 0 {
 			return nil, fieldErr(af+".valueTwo", "only SCMP_CMP_MASKED_EQ takes a second value, not %s", a.Op)
 		}
-		conds = append(conds, cond{pos: k, arg: a.Index, op: o, value: a.Value, value2: a.ValueTwo})
+		conds = append(conds, cond{arg: a.Index, op: o, value: a.Value, value2: a.ValueTwo})
 	}
 	return conds, nil
 }

@@ -25,11 +25,16 @@ func (f *Filter) Load() (int, error) {
 	if f.loaded {
 		return -1, errors.New("load seccomp filter: already loaded")
 	}
-	if err := f.filter.Load(); err != nil {
-		if errors.Is(err, unix.EACCES) {
-			return -1, fmt.Errorf("load seccomp filter: %w (the thread needs no_new_privs or CAP_SYS_ADMIN)", err)
+	if f.prog != nil {
+		fd, err := f.loadProg(f.prog)
+		if err != nil {
+			return -1, loadErr(err)
 		}
-		return -1, fmt.Errorf("load seccomp filter: %w", err)
+		f.loaded = true
+		return fd, nil
+	}
+	if err := f.filter.Load(); err != nil {
+		return -1, loadErr(err)
 	}
 	f.loaded = true
 	if !f.notify {
@@ -40,4 +45,11 @@ func (f *Filter) Load() (int, error) {
 		return -1, fmt.Errorf("seccomp listener fd: %w", err)
 	}
 	return int(fd), nil
+}
+
+func loadErr(err error) error {
+	if errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("load seccomp filter: %w (the thread needs no_new_privs or CAP_SYS_ADMIN)", err)
+	}
+	return fmt.Errorf("load seccomp filter: %w", err)
 }

@@ -155,9 +155,9 @@ var loadCases = map[string]loadCase{
 			DefaultAction: specs.ActAllow,
 			Syscalls: []specs.LinuxSyscall{
 				{
-					// Datagram sockets of any family but AF_UNIX
-					// and AF_INET: runc would OR these three and
-					// deny every datagram socket.
+					// A repeated index: the three conditions
+					// are ORed (runc's reading), and every
+					// socket matches one of them.
 					Names: []string{"socket"}, Action: specs.ActErrno, ErrnoRet: errnoRet(unix.ENOTUNIQ),
 					Args: []specs.LinuxSeccompArg{
 						arg(0, specs.OpNotEqual, unix.AF_UNIX),
@@ -166,7 +166,8 @@ var loadCases = map[string]loadCase{
 					},
 				},
 				{
-					// A range: 0o100 <= mask <= 0o200.
+					// Not a range: mask >= 0o100 OR mask <=
+					// 0o200, every mask.
 					Names: []string{"umask"}, Action: specs.ActErrno, ErrnoRet: errnoRet(unix.EDOM),
 					Args: []specs.LinuxSeccompArg{
 						arg(0, specs.OpGreaterEqual, 0o100),
@@ -216,6 +217,36 @@ var loadCases = map[string]loadCase{
 				errName(unix.Mkdirat(unix.AT_FDCWD, filepath.Join(os.Getenv(dirEnv), "d"), 0o700)),
 				errName(unix.Chdir("/")),
 				len(f.Ignored()))
+		},
+	},
+	"enosys": {
+		// The allowlist's names without clone3: rseq (334 on x86_64)
+		// is the highest, so pidfd_open (434) and clone3 (435) are
+		// newer than the profile and get ENOSYS, mkdirat (258) the
+		// default errno.
+		profile: specs.LinuxSeccomp{
+			DefaultAction:   specs.ActErrno,
+			DefaultErrnoRet: errnoRet(unix.EXDEV),
+			Architectures:   []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
+			Syscalls: []specs.LinuxSyscall{{Action: specs.ActAllow, Names: []string{
+				"rseq", "set_robust_list", "writev",
+				"read", "write", "close", "exit", "exit_group", "futex", "nanosleep",
+				"clock_nanosleep", "clock_gettime", "gettimeofday", "sched_yield",
+				"mmap", "munmap", "madvise", "mprotect", "brk", "rt_sigreturn",
+				"rt_sigaction", "rt_sigprocmask", "sigaltstack", "clone",
+				"gettid", "getpid", "getppid", "tgkill", "tkill", "epoll_pwait",
+				"epoll_ctl", "epoll_wait", "fcntl", "getrandom", "sched_getaffinity",
+			}}},
+		},
+		run: func(_ *Filter, _ int) string {
+			if runtime.GOARCH != "amd64" {
+				return "skipped"
+			}
+			return fmt.Sprintf("pidfd_open=%s clone3=%s mkdirat=%s getppid=%s",
+				rawErr(unix.RawSyscall(unix.SYS_PIDFD_OPEN, 0, 0, 0)),
+				rawErr(unix.RawSyscall(unix.SYS_CLONE3, 0, 0, 0)),
+				errName(unix.Mkdirat(unix.AT_FDCWD, filepath.Join(os.Getenv(dirEnv), "d"), 0o700)),
+				rawErr(unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)))
 		},
 	},
 	"log": {
@@ -344,8 +375,9 @@ func TestLoad(t *testing.T) {
 	cases := []struct{ name, want string }{
 		{"errno", "mkdirat=ENOTBLK chdir=EPERM getppid=ENOSYS getpid=ok threads=true"},
 		{"args", "personality(0xffffffff)=EDOM personality(0)=ok socket(AF_INET6)=ENOTUNIQ socket(AF_INET)=ok socket(AF_UNIX)=ok"},
-		{"same_argument", "unix/dgram=ok inet/dgram=ok netlink/dgram=ENOTUNIQ netlink/raw=ok umask(077)=ok umask(100)=EDOM umask(150)=EDOM umask(200)=EDOM umask(201)=ok"},
+		{"same_argument", "unix/dgram=ENOTUNIQ inet/dgram=ENOTUNIQ netlink/dgram=ENOTUNIQ netlink/raw=ENOTUNIQ umask(077)=EDOM umask(100)=EDOM umask(150)=EDOM umask(200)=EDOM umask(201)=EDOM"},
 		{"allowlist", "getppid=ok mkdirat=EXDEV chdir=EXDEV ignored=1"},
+		{"enosys", "pidfd_open=ENOSYS clone3=ENOSYS mkdirat=EXDEV getppid=ok"},
 		{"log", "getppid=ok same=true"},
 		{"notify", "hasnotify=true fd=anon_inode:seccomp notify cloexec=true mkdirat=ok created=false agent=mkdirat/ok"},
 	}

@@ -45,7 +45,6 @@ func convertProcess(c *configs.Config, p *specs.Process) error {
 		func() error { return convertUser(&c.Process, p.User) },
 		func() error { return convertRlimits(&c.Process, p.Rlimits) },
 		func() error { return convertConsole(&c.Process, p) },
-		func() error { return checkCapabilities(p.Capabilities) },
 		func() error { return checkIOPriority(p.IOPriority) },
 		func() error { return checkScheduler(p.Scheduler) },
 		func() error { return checkCPUAffinity(p.ExecCPUAffinity) },
@@ -57,6 +56,10 @@ func convertProcess(c *configs.Config, p *specs.Process) error {
 		}
 	}
 	c.Process.NoNewPrivileges = p.NoNewPrivileges
+	// Capability names are not checked here: runtime-spec 1.3 asks for a
+	// warning, not an error, for what cannot be granted, and whether a
+	// known name is available depends on the kernel; init resolves them and
+	// warns (capabilities.New).
 	c.Process.Capabilities = p.Capabilities
 	c.Process.ApparmorProfile = p.ApparmorProfile
 	c.Process.SelinuxLabel = p.SelinuxLabel

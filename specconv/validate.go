@@ -1,9 +1,6 @@
 package specconv
 
 import (
-	"strings"
-
-	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -12,44 +9,6 @@ import (
 // perLinux32 is PER_LINUX32 from <linux/personality.h>, which x/sys/unix
 // does not define.
 const perLinux32 = 0x0008
-
-// knownCapabilities is the set of capability names, "CAP_CHOWN" style.
-var knownCapabilities = func() map[string]bool {
-	m := map[string]bool{}
-	for _, c := range capability.ListKnown() {
-		m["CAP_"+strings.ToUpper(c.String())] = true
-	}
-	return m
-}()
-
-// checkCapabilities refuses unknown capability names. runtime-spec 1.3
-// (config.md "Linux Process", since PR #1094) asks runtimes to warn and go
-// on instead, and runc does; berth errors, as the runtime-tools conformance
-// test process_capabilities_fail requires. Capabilities that are known but
-// that this kernel lacks are the capabilities package's concern at init.
-func checkCapabilities(caps *specs.LinuxCapabilities) error {
-	if caps == nil {
-		return nil
-	}
-	sets := []struct {
-		name  string
-		names []string
-	}{
-		{"bounding", caps.Bounding},
-		{"effective", caps.Effective},
-		{"inheritable", caps.Inheritable},
-		{"permitted", caps.Permitted},
-		{"ambient", caps.Ambient},
-	}
-	for _, set := range sets {
-		for i, name := range set.names {
-			if !knownCapabilities[name] {
-				return fieldErr(idx("process.capabilities."+set.name, i), "unknown capability %q", name)
-			}
-		}
-	}
-	return nil
-}
 
 // convertLinuxProcess copies the linux fields that configure the process:
 // seccomp (checked by the seccomp package, which compiles it), personality

@@ -28,6 +28,10 @@ type Write struct {
 	// memory limits, cpu burst, hugetlb rsvd): the issue's "where the
 	// kernel has them".
 	Optional bool
+	// Fallback is the file that takes the value where the kernel lacks
+	// File: cgroup v1 blkio has blkio.weight only with the CFQ scheduler
+	// (gone since Linux 5.0), and blkio.bfq.weight with BFQ.
+	Fallback string
 }
 
 func (w Write) String() string { return w.File + "=" + w.Value }
@@ -42,6 +46,10 @@ func Apply(dir string, ws []Write) error {
 	var retry []Write
 	for _, w := range ws {
 		err := WriteFile(dir, w.File, w.Value)
+		if errors.Is(err, os.ErrNotExist) && w.Fallback != "" {
+			w.File, w.Fallback = w.Fallback, w.File
+			err = WriteFile(dir, w.File, w.Value)
+		}
 		if err == nil {
 			logs.Debugf("cgroup %s: %s = %q (%s)", dir, w.File, w.Value, w.Field)
 			continue
@@ -66,6 +74,11 @@ func Apply(dir string, ws []Write) error {
 func writeError(dir string, w Write, err error) error {
 	p := filepath.Join(dir, w.File)
 	if errors.Is(err, os.ErrNotExist) {
+		if w.Fallback != "" {
+			// File and Fallback were swapped when the first was missing
+			return fmt.Errorf("%s: the kernel has neither %s nor %s (controller missing, or no CFQ or BFQ I/O scheduler)",
+				w.Field, filepath.Join(dir, w.Fallback), p)
+		}
 		return fmt.Errorf("%s: the kernel has no %s (controller missing or too old)", w.Field, p)
 	}
 	return fmt.Errorf("%s: write %q to %s: %w", w.Field, w.Value, p, err)
@@ -159,4 +172,40 @@ func ValidPagesize(s string) bool {
 		return true
 	}
 	return false
+}
+
+// PidsMax is pids.max's value for linux.resources.pids.limit, the same in
+// v1 and v2: a negative limit is "max" (config-linux.md "pids"), and 0 is
+// written as 1, as runc 1.5 writes it (its internal 0 means "unset", so it
+// turns the spec's 0 into the smallest limit: the container's init and no
+// other process), so a config means the same pids.max with both runtimes.
+func PidsMax(limit int64) string {
+	switch {
+	case limit < 0:
+		return "max"
+	case limit == 0:
+		return "1"
+	}
+	return strconv.FormatInt(limit, 10)
+}
+
+// DeviceAccess normalises a device rule's access ("rwm" when empty) to the
+// letters the kernel knows, r, w and m, in that order. Any other letter is
+// left out, as runc 1.5 leaves it out (an "rwx" from a hand-written config
+// means "rw"); an access with none of the three grants or denies nothing
+// and is an error, as it is in runc.
+func DeviceAccess(acc string) (string, error) {
+	if acc == "" {
+		return "rwm", nil
+	}
+	out := ""
+	for _, c := range "rwm" {
+		if strings.ContainsRune(acc, c) {
+			out += string(c)
+		}
+	}
+	if out == "" {
+		return "", fmt.Errorf("%q has none of r, w and m", acc)
+	}
+	return out, nil
 }

@@ -43,14 +43,9 @@ func DeviceRule(d specs.LinuxDeviceCgroup) (string, error) {
 	default:
 		return "", fmt.Errorf("type %q is not a, b or c", t)
 	}
-	acc := d.Access
-	if acc == "" {
-		acc = "rwm"
-	}
-	for _, c := range acc {
-		if c != 'r' && c != 'w' && c != 'm' {
-			return "", fmt.Errorf("access %q is not made of r, w and m", d.Access)
-		}
+	acc, err := cgfile.DeviceAccess(d.Access)
+	if err != nil {
+		return "", fmt.Errorf("access %w", err)
 	}
 	if t == "a" {
 		return "a", nil

@@ -50,7 +50,8 @@ func TestRender(t *testing.T) {
 		{"cpuset", "cpuset", specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1", Mems: "0"}}, "cpuset.cpus=0-1 cpuset.mems=0"},
 		{"pids", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(7)}}, "pids.max=7"},
 		{"pids unlimited", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(-1)}}, "pids.max=max"},
-		{"pids zero is unset", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, ""},
+		{"pids zero is init alone (runc 1.5)", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, "pids.max=1"},
+		{"pids unset", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{}}, ""},
 		{"blkio", "blkio", specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(300), LeafWeight: u16(200),
 			WeightDevice:          []specs.LinuxWeightDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: u16(100), LeafWeight: u16(50)}},
 			ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 1000}, {LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 16}, Rate: 2000}}}},
@@ -62,6 +63,8 @@ func TestRender(t *testing.T) {
 		{"rdma", "rdma", specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{"mlx5_0": {HcaHandles: u32(3), HcaObjects: u32(100)}}}, "rdma.max=mlx5_0 hca_handle=3 hca_object=100"},
 		{"devices", "devices", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, {Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "rw"}, {Allow: true, Type: "b", Major: i64(7), Access: "m"}}},
 			"devices.deny=a devices.deny=a devices.allow=c 1:3 rw devices.allow=b 7:* m"},
+		{"device access letters beyond rwm left out", "devices", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "mrx"}}},
+			"devices.deny=a devices.allow=c 1:3 rm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := render(t, tc.ctrl, &tc.r); got != tc.want {
@@ -80,7 +83,7 @@ func TestRenderErrors(t *testing.T) {
 		{"swappiness", "memory", "memory.swappiness", specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: u64(101)}}},
 		{"pagesize", "hugetlb", "hugepageLimits[0].pageSize", specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2XB"}}}},
 		{"device type", "devices", "devices[0]", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "x"}}}},
-		{"device access", "devices", "devices[0]", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "rx"}}}},
+		{"device access", "devices", "devices[0]", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "xq"}}}},
 		{"ifname", "net_prio", "network.priorities[0]", specs.LinuxResources{Network: &specs.LinuxNetwork{Priorities: []specs.LinuxInterfacePriority{{Name: "a b"}}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/cgroups/cgfile"
 )
 
 // Access bits and device types as the kernel hands them to a
@@ -74,9 +76,9 @@ func compileDevices(rules []specs.LinuxDeviceCgroup) (devicePolicy, error) {
 		default:
 			return devicePolicy{}, fmt.Errorf("%s.type: %q is not a, b or c", field, d.Type)
 		}
-		acc := d.Access
-		if acc == "" {
-			acc = "rwm"
+		acc, err := cgfile.DeviceAccess(d.Access)
+		if err != nil {
+			return devicePolicy{}, fmt.Errorf("%s.access: %w", field, err)
 		}
 		for _, c := range acc {
 			switch c {
@@ -86,8 +88,6 @@ func compileDevices(rules []specs.LinuxDeviceCgroup) (devicePolicy, error) {
 				r.access |= accWrite
 			case 'm':
 				r.access |= accMknod
-			default:
-				return devicePolicy{}, fmt.Errorf("%s.access: %q is not made of r, w and m", field, d.Access)
 			}
 		}
 		if r.typ == 0 || r.major > maxMajor || r.minor > maxMinor {

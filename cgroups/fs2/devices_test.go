@@ -376,10 +376,10 @@ func TestCompileDevicesErrors(t *testing.T) {
 	}{
 		{[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "rwm"), rule(true, "x", 1, 3, "rwm")},
 			`linux.resources.devices[1].type: "x" is not a, b or c`},
-		{[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "rwx")},
-			`linux.resources.devices[0].access: "rwx" is not made of r, w and m`},
+		{[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "xyz")},
+			`linux.resources.devices[0].access: "xyz" has none of r, w and m`},
 		{[]specs.LinuxDeviceCgroup{rule(true, "a", -2, -2, "q")},
-			`linux.resources.devices[0].access: "q" is not made of r, w and m`},
+			`linux.resources.devices[0].access: "q" has none of r, w and m`},
 	} {
 		if _, err := compileDevices(c.rules); err == nil || err.Error() != c.err {
 			t.Errorf("%s: error %v, want %q", showRules(c.rules), err, c.err)

@@ -180,7 +180,7 @@ func TestRenderPids(t *testing.T) {
 		{name: "none", r: specs.LinuxResources{Pids: &specs.LinuxPids{}}},
 		{name: "limit", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(32)}}, want: []string{"pids.max=32"}},
 		{name: "unlimited", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(-1)}}, want: []string{"pids.max=max"}},
-		{name: "zero is no limit", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, want: []string{"pids.max=max"}},
+		{name: "zero is init alone (runc 1.5)", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, want: []string{"pids.max=1"}},
 	})
 }
 
