@@ -333,6 +333,7 @@ func (sp *spawner) drive() error {
 	if err := sp.placeInCgroups(m.Pid); err != nil {
 		return err
 	}
+	resetAffinity(m.Pid)
 	if err := sendRaw(sp.sock, "ack"); err != nil {
 		return sp.initFailed(err)
 	}
@@ -380,6 +381,9 @@ func (sp *spawner) drive() error {
 		case msgConsole:
 			if err := sp.handleConsole(fd, m.Msg); err != nil {
 				return err
+			}
+			if err := sendMsg(sp.sock, syncMsg{Type: msgConsoleDone}, -1); err != nil {
+				return sp.initFailed(err)
 			}
 		case msgSeccomp:
 			if fd < 0 {
