@@ -136,7 +136,11 @@ func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, 
 	p := ct.State.Config.Process
 	p.Args = c.Args().Tail()
 	p.Terminal = c.Bool("tty")
-	p.Env = mergeEnv(p.Env, c.StringSlice("env"))
+	env, err := mergeEnv(p.Env, c.StringSlice("env"))
+	if err != nil {
+		return nil, err
+	}
+	p.Env = env
 	if cwd := c.String("cwd"); cwd != "" {
 		p.Cwd = cwd
 	}
@@ -170,24 +174,19 @@ func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, 
 	return &p, nil
 }
 
-// mergeEnv returns base with each K=V of set replacing base's K (or added):
-// a program reads the first K it finds, so an override must not just be
-// appended.
-func mergeEnv(base, set []string) []string {
+// mergeEnv returns base followed by the --env entries. Init keeps only the
+// last entry of each name, where it was last given (as runc does), so an
+// --env entry overrides the container's and moves to the end.
+func mergeEnv(base, set []string) ([]string, error) {
 	out := append([]string{}, base...)
 	for _, kv := range set {
-		k, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for i, e := range out {
-			if ek, _, _ := strings.Cut(e, "="); ek == k {
-				out[i], replaced = kv, true
-			}
+		name, _, ok := strings.Cut(kv, "=")
+		if !ok || name == "" || strings.IndexByte(kv, 0) >= 0 {
+			return nil, fmt.Errorf("--env %q: not NAME=value", kv)
 		}
-		if !replaced {
-			out = append(out, kv)
-		}
+		out = append(out, kv)
 	}
-	return out
+	return out, nil
 }
 
 // parseUser parses uid[:gid] (numbers, as runc takes them).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -13,7 +14,8 @@ import (
 // parent reports its errors; exit non-zero so it sees the failure.
 func runInit() {
 	if err := libcontainer.Init(); err != nil {
-		if os.Getenv("_BERTH_INITPIPE") == "" {
+		// Any other error went to the parent, which reports it.
+		if errors.Is(err, libcontainer.ErrNotInit) {
 			fmt.Fprintln(os.Stderr, "berth init:", err)
 		}
 		os.Exit(1)

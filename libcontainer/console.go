@@ -51,7 +51,13 @@ func setupConsole(sock *os.File, p *configs.Process) error {
 	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
 		return fmt.Errorf("make %s the controlling terminal: %w", name, err)
 	}
-	return sendMsg(sock, syncMsg{Type: msgConsole, Msg: name}, master)
+	if err := sendMsg(sock, syncMsg{Type: msgConsole, Msg: name}, master); err != nil {
+		return err
+	}
+	// The parent may change the pty's settings: wait until it has, so
+	// that nothing the process writes comes before.
+	_, err = expect(sock, msgConsoleDone)
+	return err
 }
 
 // handleConsole hands the pty master on: to the --console-socket, or keeps
@@ -62,6 +68,14 @@ func (sp *spawner) handleConsole(fd int, name string) error {
 	}
 	master := os.NewFile(uintptr(fd), name)
 	if sp.o.ConsoleSocket == "" {
+		// berth proxies the pty itself (a foreground run or exec -t):
+		// as runc, it clears ONLCR, so the output carries "\n" as the
+		// process wrote it, not "\r\n" (the caller's own terminal, in
+		// raw mode, passes it on untouched).
+		if err := clearONLCR(master); err != nil {
+			master.Close()
+			return err
+		}
 		sp.console = master
 		return nil
 	}
@@ -83,6 +97,20 @@ func SendConsole(path string, master *os.File) error {
 	}
 	if _, _, err := uc.WriteMsgUnix([]byte(master.Name()), unix.UnixRights(int(master.Fd())), nil); err != nil {
 		return fmt.Errorf("--console-socket %s: send pty: %w", path, err)
+	}
+	return nil
+}
+
+// clearONLCR turns off the output mapping of "\n" to "\r\n" on the pty
+// (master and slave share one set of termios).
+func clearONLCR(master *os.File) error {
+	t, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
+	if err != nil {
+		return fmt.Errorf("console: get termios: %w", err)
+	}
+	t.Oflag &^= unix.ONLCR
+	if err := unix.IoctlSetTermios(int(master.Fd()), unix.TCSETS, t); err != nil {
+		return fmt.Errorf("console: clear ONLCR: %w", err)
 	}
 	return nil
 }

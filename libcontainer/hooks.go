@@ -72,10 +72,10 @@ func runHook(h specs.Hook, stdin []byte) error {
 	if len(cmd.Args) == 0 {
 		cmd.Args = []string{h.Path}
 	}
+	// Without an env of its own a hook inherits the runtime's environment,
+	// as runc's do (and the hooks of tools written for runc expect); init
+	// clears its own, so hooks it runs get none.
 	cmd.Env = h.Env
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout = &out

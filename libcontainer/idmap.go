@@ -182,3 +182,45 @@ func rootIDs(cfg *configs.Config) (int, int) {
 	}
 	return uid, gid
 }
+
+// readJoinedIDMaps fills in the mappings of a user namespace joined by path
+// that config.json left out, from the namespace itself: pid is the nsenter
+// stage, in it by now (its /proc/PID/[ug]id_map read from the host give the
+// host ids). So the state records what the container's ids are on the
+// host, as a config with mappings would.
+func readJoinedIDMaps(pid int, cfg *configs.Config) error {
+	if p, _ := cfg.NamespacePath("user"); p == "" {
+		return nil
+	}
+	base := "/proc/" + strconv.Itoa(pid) + "/"
+	var err error
+	if len(cfg.UIDMappings) == 0 {
+		if cfg.UIDMappings, err = readMap(base + "uid_map"); err != nil {
+			return err
+		}
+	}
+	if len(cfg.GIDMappings) == 0 {
+		cfg.GIDMappings, err = readMap(base + "gid_map")
+	}
+	return err
+}
+
+// readMap parses a /proc/PID/[ug]id_map: "inside outside count" lines.
+func readMap(path string) ([]configs.IDMap, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("joined user namespace: %w", err)
+	}
+	var maps []configs.IDMap
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m configs.IDMap
+		if line == "" {
+			continue
+		}
+		if _, err := fmt.Sscan(line, &m.ContainerID, &m.HostID, &m.Size); err != nil {
+			return nil, fmt.Errorf("joined user namespace: %s: line %q: %w", path, line, err)
+		}
+		maps = append(maps, m)
+	}
+	return maps, nil
+}

@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,13 +27,19 @@ type initEnv struct {
 	cfgPipe  *os.File
 	fifoFd   int
 	preserve int
+	// id and bundle are for the state the hooks init runs get.
+	id, bundle string
 }
+
+// ErrNotInit is Init's error when the process was not started as berth's
+// init (by hand, say): there is no parent to report it to.
+var ErrNotInit = errors.New("berth init is not meant to be run by hand")
 
 func readInitEnv() (*initEnv, error) {
 	num := func(name string) (int, error) {
 		n, err := strconv.Atoi(os.Getenv(name))
 		if err != nil {
-			return 0, fmt.Errorf("%s not set: berth init is not meant to be run by hand", name)
+			return 0, fmt.Errorf("%s not set: %w", name, ErrNotInit)
 		}
 		return n, nil
 	}
@@ -57,6 +64,8 @@ func readInitEnv() (*initEnv, error) {
 		cfgPipe:  os.NewFile(uintptr(cfg), "config"),
 		fifoFd:   fifo,
 		preserve: pres,
+		id:       os.Getenv(envID),
+		bundle:   os.Getenv(envBundle),
 	}, nil
 }
 
@@ -72,6 +81,10 @@ func Init() error {
 	if err != nil {
 		return err
 	}
+	// Nothing of the parent's reaches the hooks init runs (createContainer,
+	// startContainer: without an env of their own they inherit init's, as
+	// in runc) nor the user's process, whose environment is its config's.
+	os.Clearenv()
 	err = runInit(env)
 	// The error goes to the parent, which reports it once.
 	step, msg := "init", err.Error()
@@ -136,7 +149,12 @@ func runInit(env *initEnv) error {
 		}
 	}
 	if cfg.Hooks != nil && len(cfg.Hooks.CreateContainer) > 0 {
-		st := hookState(&cfg, specs.StateCreated)
+		// As in runc, whose hooks (Docker's, NVIDIA's) may use relative
+		// paths: they run in the container's rootfs, its mounts made.
+		if err := unix.Chdir(cfg.Rootfs); err != nil {
+			return step("enter rootfs", fmt.Errorf("chdir to root.path %s: %w", cfg.Rootfs, err))
+		}
+		st := hookState(env, &cfg, specs.StateCreated)
 		if err := runHooks("createContainer", cfg.Hooks.CreateContainer, st); err != nil {
 			return step("hooks", err)
 		}
@@ -151,13 +169,13 @@ func runInit(env *initEnv) error {
 // the container's namespaces, so the pid is init's as the container sees
 // it (runtime.md "State": "for hooks executed in the container namespace,
 // it is the pid as seen by the container").
-func hookState(cfg *configs.Config, status specs.ContainerState) *specs.State {
+func hookState(env *initEnv, cfg *configs.Config, status specs.ContainerState) *specs.State {
 	return &specs.State{
 		Version:     cfg.Version,
-		ID:          os.Getenv(envID),
+		ID:          env.id,
 		Status:      status,
 		Pid:         os.Getpid(),
-		Bundle:      os.Getenv(envBundle),
+		Bundle:      env.bundle,
 		Annotations: cfg.Annotations,
 	}
 }
@@ -193,6 +211,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := step("oom_score_adj", writeOOMScoreAdj(cfg.OOMScoreAdj)); err != nil {
 		return err
 	}
+	// Read as root, before the user switch: the image's /etc/passwd may
+	// be closed to process.user.
+	p.Env = processEnv(p.Env, p.UID)
 	path, err := lookPath(p)
 	if err != nil {
 		return step("exec", err)
@@ -225,12 +246,22 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 			return err
 		}
 	}
+	// process.cwd is entered while still root, as runc does, so that a
+	// directory closed to process.user (its home, /root 0700) still
+	// works; only a permission error is retried as the user (a directory
+	// on a root-squashing NFS that only the user may enter).
+	cwdErr := chdir(p.Cwd)
+	if cwdErr != nil && !errors.Is(cwdErr, os.ErrPermission) {
+		return step("cwd", cwdErr)
+	}
 	if err := step("user", setUser(p)); err != nil {
 		return err
 	}
 	logs.Debugf("init: user uid %d gid %d additional gids %v", p.UID, p.GID, p.AdditionalGids)
-	if err := step("cwd", chdir(p.Cwd)); err != nil {
-		return err
+	if cwdErr != nil {
+		if err := step("cwd", chdir(p.Cwd)); err != nil {
+			return err
+		}
 	}
 	if caps != nil {
 		if err := step("capabilities", caps.ApplyRest(keep...)); err != nil {
@@ -280,11 +311,20 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		return execFailed(fmt.Errorf("open exec fifo: %w", err))
 	}
 	unix.Close(env.fifoFd)
+	// From here an error goes to `start`, which reads the fifo to its end:
+	// "0" is success, anything else the error.
+	startFifo = fifo
+	// The filter comes before the startContainer hooks, which run under
+	// it as in runc: a hook is part of the container's start, and tools
+	// written for runc (seccomp agents, say) expect to see its calls.
+	if err := loadSeccomp(filter, nil); err != nil {
+		return execFailed(err)
+	}
+	filter = nil
 	// runtime.md step 7: startContainer hooks run before the process, and
-	// their failure is an error of start. `start` reads the fifo to its
-	// end: "0" is success, anything else the error.
+	// their failure is an error of start.
 	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
-		st := hookState(cfg, specs.StateCreated)
+		st := hookState(env, cfg, specs.StateCreated)
 		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
 			unix.Write(fifo, []byte(fifoHookFailed+err.Error()))
 			os.Exit(1)
@@ -296,13 +336,13 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	// The fifo stays open, close-on-exec: `start` sees its end when execve
 	// has succeeded (so poststart hooks run after the process is executed),
 	// and an error after this point is written to it instead.
-	startFifo = fifo
 	return execFailed(lastSteps(filter, caps, p, path))
 }
 
 // lastSteps are the steps after which nothing of init's may run: the
 // seccomp filter (nothing it forbids, chdir or getcwd say, can break the
-// set-up any more), the rlimits (an address-space or data limit would
+// set-up any more; create loads it earlier, once `start` has come, for
+// the startContainer hooks), the rlimits (an address-space or data limit would
 // starve this Go process, and libseccomp, if set earlier), dropping the
 // capabilities kept for them, and execve. It returns only on error.
 func lastSteps(filter *seccomp.Filter, caps *capabilities.Caps, p *configs.Process, path string) error {

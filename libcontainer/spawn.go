@@ -326,10 +326,30 @@ func bootstrap(cfg *configs.Config, idmaps *idMapPlan) string {
 	if idmaps != nil && idmaps.setgroupsDeny {
 		b.WriteString("setgroups deny\n")
 	}
-	for clock, off := range cfg.TimeOffsets {
-		fmt.Fprintf(&b, "timens %s %d %d\n", clock, off.Secs, off.Nanosecs)
-	}
 	return b.String()
+}
+
+// writeTimeOffsets writes linux.timeOffsets for the time namespace the
+// stage pid has made (for its children: no process is in it yet, as the
+// kernel requires). The parent writes them, not the stage: in a new user
+// namespace the stage, root there but not dumpable, cannot open its own
+// /proc files, which belong to the host's root; the parent holds
+// CAP_SYS_TIME over the namespace (it is root, or the owner of the user
+// namespace that owns it).
+func writeTimeOffsets(pid int, offsets map[string]specs.LinuxTimeOffset) error {
+	if len(offsets) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for clock, off := range offsets {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, off.Secs, off.Nanosecs)
+	}
+	path := fmt.Sprintf("/proc/%d/timens_offsets", pid)
+	// One write: the kernel takes all the offsets of a write at once.
+	if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
+		return fmt.Errorf("linux.timeOffsets: %w", err)
+	}
+	return nil
 }
 
 // drive runs the parent's half of the nsenter and sync protocols.
@@ -351,9 +371,18 @@ func (sp *spawner) drive() error {
 	if err := writeIDMaps(m.Pid, cfg, sp.idmaps); err != nil {
 		return err
 	}
+	if !sp.exec {
+		if err := readJoinedIDMaps(m.Pid, cfg); err != nil {
+			return err
+		}
+	}
+	if err := writeTimeOffsets(m.Pid, cfg.TimeOffsets); err != nil {
+		return err
+	}
 	if err := sp.placeInCgroups(m.Pid); err != nil {
 		return err
 	}
+	resetAffinity(m.Pid)
 	if err := sendRaw(sp.sock, "ack"); err != nil {
 		return sp.initFailed(err)
 	}
@@ -409,6 +438,9 @@ func (sp *spawner) drive() error {
 		case msgConsole:
 			if err := sp.handleConsole(fd, m.Msg); err != nil {
 				return err
+			}
+			if err := sendMsg(sp.sock, syncMsg{Type: msgConsoleDone}, -1); err != nil {
+				return sp.initFailed(err)
 			}
 		case msgSeccomp:
 			if fd < 0 {

@@ -27,6 +27,9 @@ import (
 //	hooks-done                   ->
 //	                                createContainer hooks, pivot_root, the rest
 //	                             <- console + fd   (only with process.terminal)
+//	send it to --console-socket,
+//	or keep it (ONLCR cleared)
+//	console-done                 ->
 //	                             <- seccomp + fd   (only with SCMP_ACT_NOTIFY)
 //	send it to listenerPath
 //	seccomp-done                 ->
@@ -43,6 +46,7 @@ const (
 	msgHooks       = "hooks"
 	msgHooksDone   = "hooks-done"
 	msgConsole     = "console"
+	msgConsoleDone = "console-done"
 	msgReady       = "ready"
 	msgSeccomp     = "seccomp"
 	msgSeccompDone = "seccomp-done"

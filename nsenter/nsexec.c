@@ -9,15 +9,18 @@
 //   ------                               ----------
 //   bootstrap (text, see parse_bootstrap) ->
 //                                        open every path to join
-//                                        setns user, then the others
-//                                        unshare(CLONE_NEWUSER) if asked
+//                                        setns those the joined userns does
+//                                          not own, the userns, the others
+//                                        unshare(CLONE_NEWUSER|CLONE_NEWTIME)
+//                                          (those asked for)
 //                          <- {"type":"nsenter","pid":P}
 //   write uid/gid maps of P,
+//   write /proc/P/timens_offsets,
 //   place P in its cgroups
 //   "ack"                                ->
-//                                        setresuid/gid(0) in a new userns
+//                                        setresuid/gid(0) in a new or
+//                                          joined userns
 //                                        unshare(every other new namespace)
-//                                        write timens_offsets
 //                                        fork if a pid/time ns needs a child
 //                          <- {"type":"pid","pid":C}  (C: host pid of init)
 //                                        (intermediate, if any, exits)
@@ -33,11 +36,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <grp.h>
+#include <linux/nsfs.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -60,7 +66,6 @@ struct bootstrap {
 	struct join joins[MAX_JOIN];
 	int njoins;
 	int setgroups_deny;
-	char *timens;   /* contents for /proc/self/timens_offsets */
 };
 
 static int sync_fd = -1;
@@ -155,15 +160,12 @@ static const char *ns_name(int flag)
  *   clone <decimal CLONE_NEW* flags>
  *   join <decimal flag> <path>          (path: rest of the line)
  *   setgroups deny
- *   timens <line for timens_offsets>    (repeatable)
  */
 static void parse_bootstrap(char *buf, struct bootstrap *b)
 {
-	static char timens[1024];
 	char *line, *save = NULL;
 
 	memset(b, 0, sizeof(*b));
-	timens[0] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "clone ", 6)) {
 			b->cloneflags = (int)strtol(line + 6, NULL, 10);
@@ -178,10 +180,6 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 			b->njoins++;
 		} else if (!strcmp(line, "setgroups deny")) {
 			b->setgroups_deny = 1;
-		} else if (!strncmp(line, "timens ", 7)) {
-			size_t l = strlen(timens);
-			snprintf(timens + l, sizeof(timens) - l, "%s\n", line + 7);
-			b->timens = timens;
 		} else {
 			errno = 0;
 			bail("unknown bootstrap line %s", line);
@@ -189,9 +187,36 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 	}
 }
 
+/* owned_by: the namespace fd is owned by the user namespace whose stat is
+ * *user. When the kernel cannot say (NS_GET_USERNS unsupported), it counts
+ * as owned: joined after the user namespace, as before. */
+static int owned_by(int fd, const struct stat *user)
+{
+	struct stat st;
+	int owner = ioctl(fd, NS_GET_USERNS);
+	int r;
+
+	if (owner < 0)
+		return 1;
+	r = fstat(owner, &st) == 0 && st.st_dev == user->st_dev && st.st_ino == user->st_ino;
+	close(owner);
+	return r;
+}
+
+static void join_one(struct join *j)
+{
+	if (setns(j->fd, j->flag) < 0)
+		bail("setns %s namespace %s", ns_name(j->flag), j->path);
+	debugf("joined %s namespace %s", ns_name(j->flag), j->path);
+	close(j->fd);
+	j->fd = -1;
+}
+
 static void join_namespaces(struct bootstrap *b)
 {
-	int i, pass;
+	struct join *user = NULL;
+	struct stat ust;
+	int i;
 
 	/* Open every path first: after joining a mount namespace, host paths
 	 * no longer resolve. */
@@ -199,20 +224,26 @@ static void join_namespaces(struct bootstrap *b)
 		b->joins[i].fd = open(b->joins[i].path, O_RDONLY | O_CLOEXEC);
 		if (b->joins[i].fd < 0)
 			bail("open %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
+		if (b->joins[i].flag == CLONE_NEWUSER)
+			user = &b->joins[i];
 	}
-	/* The user namespace first: it grants the capabilities that joining the
-	 * others (owned by it) needs. */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < b->njoins; i++) {
-			int is_user = b->joins[i].flag == CLONE_NEWUSER;
-			if (is_user != (pass == 0))
-				continue;
-			if (setns(b->joins[i].fd, b->joins[i].flag) < 0)
-				bail("setns %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
-			debugf("joined %s namespace %s", ns_name(b->joins[i].flag), b->joins[i].path);
-			close(b->joins[i].fd);
-		}
+	if (user) {
+		if (fstat(user->fd, &ust) < 0)
+			bail("stat user namespace %s", user->path);
+		/* A namespace the joined user namespace does not own (the host's
+		 * network namespace of a pod, made with ip netns) is joined
+		 * first: joining the user namespace drops every capability
+		 * outside it, and setns(2) needs CAP_SYS_ADMIN over the owner. */
+		for (i = 0; i < b->njoins; i++)
+			if (&b->joins[i] != user && !owned_by(b->joins[i].fd, &ust))
+				join_one(&b->joins[i]);
+		/* Then the user namespace: it grants the capabilities that
+		 * joining the others, owned by it, needs. */
+		join_one(user);
 	}
+	for (i = 0; i < b->njoins; i++)
+		if (b->joins[i].fd >= 0)
+			join_one(&b->joins[i]);
 }
 
 static int joined(struct bootstrap *b, int flag)
@@ -254,21 +285,11 @@ static int setgroups_denied(void)
 static void become_root(struct bootstrap *b)
 {
 	if (!b->setgroups_deny && setgroups(0, NULL) < 0 && !(errno == EPERM && setgroups_denied()))
-		bail("setgroups in the new user namespace");
+		bail("setgroups in the user namespace");
 	if (setresgid(0, 0, 0) < 0)
-		bail("setresgid 0 in the new user namespace");
+		bail("setresgid 0 in the user namespace");
 	if (setresuid(0, 0, 0) < 0)
-		bail("setresuid 0 in the new user namespace");
-}
-
-static void write_timens(const char *offsets)
-{
-	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		bail("open /proc/self/timens_offsets");
-	if (write(fd, offsets, strlen(offsets)) < 0)
-		bail("write /proc/self/timens_offsets");
-	close(fd);
+		bail("setresuid 0 in the user namespace");
 }
 
 void berth_nsexec(void)
@@ -277,7 +298,7 @@ void berth_nsexec(void)
 	struct bootstrap b;
 	char msg[128];
 	const char *env = getenv("_BERTH_INITPIPE");
-	int rest;
+	int first, rest;
 	ssize_t n;
 	pid_t child;
 
@@ -295,8 +316,8 @@ void berth_nsexec(void)
 		bail("read bootstrap");
 	boot[n] = '\0';
 	parse_bootstrap(boot, &b);
-	debugf("bootstrap: clone flags 0x%x, %d namespaces to join%s%s", b.cloneflags, b.njoins,
-	       b.setgroups_deny ? ", setgroups deny" : "", b.timens ? ", time offsets" : "");
+	debugf("bootstrap: clone flags 0x%x, %d namespaces to join%s", b.cloneflags, b.njoins,
+	       b.setgroups_deny ? ", setgroups deny" : "");
 
 	/* Until the user's process runs, nothing but root may ptrace or read
 	 * this process's memory (it holds host fds). */
@@ -305,10 +326,18 @@ void berth_nsexec(void)
 
 	join_namespaces(&b);
 
+	/* The time namespace is made now, with the user namespace (which the
+	 * kernel makes first, so it owns it), for the parent to write its
+	 * offsets to /proc/<pid>/timens_offsets: once we have switched to root
+	 * in a new user namespace we could not (our non-dumpable /proc files
+	 * belong to the host's root), and they must be written before any
+	 * process enters it (the fork below). */
+	first = b.cloneflags & (CLONE_NEWUSER | CLONE_NEWTIME);
+	if (first && unshare(first) < 0)
+		bail("unshare namespaces 0x%x", first);
+	if (first)
+		debugf("unshared namespaces 0x%x; waiting for the parent (id maps, time offsets, cgroups)", first);
 	if (b.cloneflags & CLONE_NEWUSER) {
-		if (unshare(CLONE_NEWUSER) < 0)
-			bail("unshare user namespace");
-		debugf("unshared user namespace; waiting for the parent to write the id maps");
 		/* The parent writes our uid/gid maps: it must be able to open
 		 * /proc/<pid>/uid_map, which needs a dumpable process. */
 		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
@@ -317,26 +346,26 @@ void berth_nsexec(void)
 	snprintf(msg, sizeof(msg), "{\"type\":\"nsenter\",\"pid\":%d}", getpid());
 	send_msg(msg);
 	wait_ack();
-	if (b.cloneflags & CLONE_NEWUSER) {
+	if (b.cloneflags & CLONE_NEWUSER)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* In a new or a joined user namespace, become its root: the host ids
+	 * we have are not mapped in a joined one (files we made would fail
+	 * with EOVERFLOW), and init runs as root until the user switch. */
+	if ((b.cloneflags & CLONE_NEWUSER) || joined(&b, CLONE_NEWUSER)) {
 		become_root(&b);
-		debugf("became root in the new user namespace");
+		debugf("became root in the user namespace");
 	}
 
 	/* The cgroup namespace comes after the parent placed us in our cgroup
 	 * (the ack above), so that the container's cgroup becomes its root. */
-	rest = b.cloneflags & ~CLONE_NEWUSER;
+	rest = b.cloneflags & ~(CLONE_NEWUSER | CLONE_NEWTIME);
 	if (rest && unshare(rest) < 0)
 		bail("unshare namespaces 0x%x", rest);
 	if (rest)
 		debugf("unshared namespaces 0x%x", rest);
-	if (b.timens) {
-		write_timens(b.timens);
-		debugf("wrote time namespace offsets");
-	}
 
 	/* A new or joined pid or time namespace applies only to children. */
-	if ((rest & (CLONE_NEWPID | CLONE_NEWTIME)) || joined(&b, CLONE_NEWPID) || joined(&b, CLONE_NEWTIME)) {
+	if ((b.cloneflags & (CLONE_NEWPID | CLONE_NEWTIME)) || joined(&b, CLONE_NEWPID) || joined(&b, CLONE_NEWTIME)) {
 		child = fork();
 		if (child < 0)
 			bail("fork into the new pid namespace");

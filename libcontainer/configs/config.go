@@ -21,7 +21,8 @@ type Config struct {
 	Namespaces  []Namespace `json:"namespaces,omitempty"`
 	UIDMappings []IDMap     `json:"uid_mappings,omitempty"`
 	GIDMappings []IDMap     `json:"gid_mappings,omitempty"`
-	// TimeOffsets are written to /proc/self/timens_offsets by nsenter.
+	// TimeOffsets are written by the parent to /proc/<stage pid>/timens_offsets
+	// once the nsenter stage has made the time namespace.
 	TimeOffsets map[string]specs.LinuxTimeOffset `json:"time_offsets,omitempty"`
 
 	Mounts        []Mount           `json:"mounts,omitempty"`
