@@ -10,15 +10,6 @@ setup() {
 }
 teardown() { teardown_berth; }
 
-# capmask NUMBER...: the hex mask of these capability numbers, as /proc/PID/status shows
-capmask() {
-	local m=0 c
-	for c in "$@"; do
-		m=$((m | (1 << c)))
-	done
-	printf '%016x' "$m"
-}
-
 # Capability numbers (linux/capability.h).
 CHOWN=0 KILL=5 NET_BIND_SERVICE=10 NET_ADMIN=12 SYS_PTRACE=19 AUDIT_WRITE=29
 

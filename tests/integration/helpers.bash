@@ -453,6 +453,15 @@ assert_nothing_left() {
 	fi
 }
 
+# capmask NUMBER...: the hex mask of these capability numbers, as /proc/PID/status shows
+capmask() {
+	local m=0 c
+	for c in "$@"; do
+		m=$((m | (1 << c)))
+	done
+	printf '%016x' "$m"
+}
+
 # add_caps CAP...: add capabilities to the bounding, effective and permitted sets (what a
 # root process keeps across execve)
 add_caps() {
