@@ -125,8 +125,10 @@ tty_output() {
 	[ "$status" -eq 7 ]
 	local out
 	out=$(tr -d '\r\0' <<<"$output")
+	# the terminal script(1) provides may echo a NUL as "^@": it lands
+	# before whichever line the container is writing at that moment
 	grep -qE '(^|\^@)/dev/pts/[0-9]+$' <<<"$out"
-	grep -qx fg-tty <<<"$out"
+	grep -qE '(^|\^@)fg-tty$' <<<"$out"
 	[ -z "$(ls -A "$ROOT")" ]
 }
 
