@@ -24,6 +24,11 @@ type Container struct {
 	ID    string
 	Dir   string // <root>/<id>
 	State *State
+
+	// destroyed is set once Destroy has run the poststop hooks: a second
+	// Destroy of the same container (run's clean-up after a start that
+	// already destroyed it for a failing hook) must not run them again.
+	destroyed bool
 }
 
 // Load reads a container's state. The error wraps ErrNotExist when there is
@@ -205,6 +210,9 @@ func waitGone(pid int, start uint64, timeout time.Duration) bool {
 // removed, poststop hooks run, and the state directory removed. Without
 // force, a running or paused container is refused.
 func (c *Container) Destroy(force bool) error {
+	if c.destroyed {
+		return nil
+	}
 	st := c.Status()
 	// A created container's init waits on exec.fifo and the user's process
 	// has never run: runc and crun kill it and delete it without --force,
@@ -251,6 +259,7 @@ func (c *Container) Destroy(force bool) error {
 		return err
 	}
 	hookErr := c.runPoststop()
+	c.destroyed = true
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("remove %s: %w", c.Dir, err)
 	}
