@@ -122,31 +122,45 @@ start_pidfd_receiver() {
 	berth resume "$ID"
 }
 
-# failing_start_hook_run [RUN FLAGS...]: `run` with a startContainer hook that fails
-failing_start_hook_run() {
+# failing_hook_run PHASE [RUN FLAGS...]: `run` with a PHASE (startContainer, poststart)
+# hook that fails (/bin/false: in the container's mount namespace for startContainer, the
+# host's for poststart; both have one)
+failing_hook_run() {
+	local phase=$1
+	shift
 	poststop_hook
-	update_config '.hooks.startContainer = [{"path": "/bin/false"}]'
+	update_config --arg ph "$phase" '.hooks[$ph] = [{"path": "/bin/false"}]'
 	set_cmd 'echo ran > /host/marker; exec sleep 100'
 	run_fg "$@" "$ID"
 	[ -n "$stderr" ]
-	[ ! -e "$HOSTDIR/marker" ]
+	if [ "$phase" = startContainer ]; then
+		[ ! -e "$HOSTDIR/marker" ]
+	fi
 	cat "$LOG"
-	# runtime.md lifecycle: a failing startContainer hook ends at step 12, the poststop
-	# hooks, which run once (start's destroy and run's clean-up are one delete)
+	# runtime.md lifecycle: a failing startContainer or poststart hook ends at step 12,
+	# the poststop hooks, which run once (start's destroy and run's clean-up are one)
 	[ "$(poststop_count)" = 1 ]
 	assert_nothing_left
-	# runtime.md lifecycle step 7: MUST generate an error
+	# runtime.md lifecycle steps 7 and 9: MUST generate an error
 	[ "$status" -ne 0 ]
 }
 
 @test "run: a failing startContainer hook runs the poststop hooks once" {
-	failing_start_hook_run
+	failing_hook_run startContainer
 }
 
 @test "run -d: a failing startContainer hook runs the poststop hooks once" {
 	# runtime.md lifecycle step 7: start MUST generate an error and continue at step 12
 	skip_if_runc "1.5.3 run -d does not wait for the startContainer hooks: it exits 0, leaves the container stopped, and runs the poststop hooks only at a later delete"
-	failing_start_hook_run -d
+	failing_hook_run startContainer -d
+}
+
+@test "run: a failing poststart hook runs the poststop hooks once" {
+	failing_hook_run poststart
+}
+
+@test "run -d: a failing poststart hook runs the poststop hooks once" {
+	failing_hook_run poststart -d
 }
 
 @test "exec --pidfd-socket: a pidfd of the exec'd process is sent (detached)" {
@@ -205,4 +219,20 @@ failing_start_hook_run() {
 	# only init is in the container
 	[ "$(berth ps --format json "$ID" | jq length)" = 1 ]
 	[ "$(status_of "$ID")" = running ]
+}
+
+@test "create --pidfd-socket: a socket nobody listens on fails create before anything is made" {
+	# as runc: the socket is connected first, so no hook runs and nothing is undone
+	local sock=$BATS_TEST_TMPDIR/nobody.sock
+	poststop_hook
+	update_config --arg p "$HOOK" --arg l "$LOG" \
+		'.hooks.createRuntime = [{"path": $p, "args": ["hook.sh", "createRuntime", $l]}]'
+	set_cmd 'echo ran > /host/marker; exec sleep 100'
+	run ! create_container --pidfd-socket "$sock" "$ID"
+	echo "$output"
+	[[ "$output" == *"$sock"* ]]
+	[ ! -e "$LOG" ]
+	[ ! -e "$HOSTDIR/marker" ]
+	skip_if_runc "1.5.3 leaves the container's state directory in --root (the rest is checked first)"
+	assert_nothing_left
 }
