@@ -2,11 +2,8 @@ package main
 
 import (
 	"fmt"
-	"net"
-	"os"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/libcontainer"
 )
@@ -62,6 +59,15 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 	if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
 		return nil, err
 	}
+	// Connect before anything is made, as runc does: a socket nobody
+	// listens on fails create with nothing to undo.
+	pidfdConn, err := dialPidfdSocket(c.String("pidfd-socket"))
+	if err != nil {
+		return nil, err
+	}
+	if pidfdConn != nil {
+		defer pidfdConn.Close()
+	}
 	res, err := libcontainer.Create(libcontainer.CreateOpts{
 		Root:          root,
 		ID:            id,
@@ -75,29 +81,11 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if s := c.String("pidfd-socket"); s != "" {
-		if err := sendPidfd(s, res.Container); err != nil {
+	if pidfdConn != nil {
+		if err := sendPidfd(pidfdConn, res.Container.State.Pid); err != nil {
 			res.Container.Destroy(true)
 			return nil, err
 		}
 	}
 	return res, nil
-}
-
-// sendPidfd sends a pidfd of the container's init over the unix socket
-// path (--pidfd-socket), as runc does.
-func sendPidfd(path string, ct *libcontainer.Container) error {
-	fd, err := unix.PidfdOpen(ct.State.Pid, 0)
-	if err != nil {
-		return err
-	}
-	f := os.NewFile(uintptr(fd), "pidfd")
-	defer f.Close()
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, _, err = conn.(*net.UnixConn).WriteMsgUnix([]byte("pidfd"), unix.UnixRights(fd), nil)
-	return err
 }

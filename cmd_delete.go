@@ -11,10 +11,10 @@ import (
 var deleteCommand = &cli.Command{
 	Name:      "delete",
 	Aliases:   []string{"rm"},
-	Usage:     "delete a stopped container (with --force, any container)",
+	Usage:     "delete a stopped or created container (with --force, any container)",
 	ArgsUsage: "ID",
 	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill the container first if it is not stopped"},
+		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill the container first if it is running or paused"},
 	},
 	Action: func(c *cli.Context) error {
 		ct, err := loadContainer(c)

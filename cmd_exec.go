@@ -42,6 +42,7 @@ var execCommand = &cli.Command{
 		&cli.IntFlag{Name: "preserve-fds", Usage: "pass fds 3 .. 3+N-1 to the process"},
 		&cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container's: [controller[,controller]:]path"},
 		&cli.BoolFlag{Name: "ignore-paused", Usage: "exec even into a paused container"},
+		&cli.StringFlag{Name: "pidfd-socket", Usage: "unix socket that receives a pidfd of the process"},
 	},
 	Action: exitStatus255(func(c *cli.Context) error {
 		ct, err := loadContainer(c)
@@ -71,6 +72,13 @@ var execCommand = &cli.Command{
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			return err
 		}
+		pidfdConn, err := dialPidfdSocket(c.String("pidfd-socket"))
+		if err != nil {
+			return err
+		}
+		if pidfdConn != nil {
+			defer pidfdConn.Close()
+		}
 		var sigs chan os.Signal
 		if !detach {
 			sigs = make(chan os.Signal, 64)
@@ -87,6 +95,17 @@ var execCommand = &cli.Command{
 		})
 		if err != nil {
 			return err
+		}
+		if pidfdConn != nil {
+			if err := sendPidfd(pidfdConn, res.Pid); err != nil {
+				// The caller would hold no handle on it: as any failed
+				// exec, leave no process behind.
+				unix.Kill(res.Pid, unix.SIGKILL)
+				if res.Console != nil {
+					res.Console.Close()
+				}
+				return err
+			}
 		}
 		if st := followProcess(detach, res.Console, res.Pid, sigs); st != nil {
 			return st

@@ -24,6 +24,11 @@ type Container struct {
 	ID    string
 	Dir   string // <root>/<id>
 	State *State
+
+	// destroyed is set once Destroy has run the poststop hooks: a second
+	// Destroy of the same container (run's clean-up after a start that
+	// already destroyed it for a failing hook) must not run them again.
+	destroyed bool
 }
 
 // Load reads a container's state. The error wraps ErrNotExist when there is
@@ -201,15 +206,20 @@ func waitGone(pid int, start uint64, timeout time.Duration) bool {
 	}
 }
 
-// Destroy removes a container: every process is killed (if force), its
-// cgroups removed, poststop hooks run, and the state directory removed.
-// Without force, a container that is not stopped is refused.
+// Destroy removes a container: its processes are killed, its cgroups
+// removed, poststop hooks run, and the state directory removed. Without
+// force, a running or paused container is refused.
 func (c *Container) Destroy(force bool) error {
+	if c.destroyed {
+		return nil
+	}
 	st := c.Status()
-	// runtime-spec (runtime.md, Delete): deleting a container that is not
-	// stopped must fail and leave it be. runc deletes a created one anyway;
-	// berth keeps to the spec and wants --force for that.
-	if st != Stopped && !force {
+	// A created container's init waits on exec.fifo and the user's process
+	// has never run: runc and crun kill it and delete it without --force,
+	// and containerd's shim deletes a created container that way (a task
+	// that is never started). runtime.md#delete reads "not stopped" as
+	// refused; berth follows the runtimes its callers were written against.
+	if st != Stopped && st != Created && !force {
 		return fmt.Errorf("%s is %s: %w", c.ID, st, ErrRunning)
 	}
 	logs.Debugf("delete: %s is %s (force %v): kill, remove cgroups %v, run poststop hooks, remove %s", c.ID, st, force, c.State.CgroupPaths, c.Dir)
@@ -249,6 +259,7 @@ func (c *Container) Destroy(force bool) error {
 		return err
 	}
 	hookErr := c.runPoststop()
+	c.destroyed = true
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("remove %s: %w", c.Dir, err)
 	}
