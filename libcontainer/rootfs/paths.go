@@ -108,20 +108,15 @@ func maskPath(p string, dirMask int) (int, error) {
 }
 
 // maskDir mounts the read-only tmpfs over the directory t. A bind of
-// dirMask keeps its read-only flag (a bind copies the mount's flags); if
-// the bind fails, a tmpfs of its own does the job.
+// dirMask keeps its read-only flag (a bind copies the mount's flags); a
+// failed bind fails the container, as any mask that cannot be made.
 func maskDir(t *target, dirMask int) (int, error) {
 	if dirMask >= 0 {
 		src := "/proc/self/fd/" + strconv.Itoa(dirMask)
-		if unix.Mount(src, t.procPath(), "", unix.MS_BIND, "") == nil {
-			return -1, nil
-		}
+		return -1, wrap("mask", t.path, unix.Mount(src, t.procPath(), "", unix.MS_BIND, ""))
 	}
 	if err := unix.Mount("tmpfs", t.procPath(), "tmpfs", unix.MS_RDONLY, "size=0k"); err != nil {
 		return -1, wrap("mask", t.path, err)
-	}
-	if dirMask >= 0 {
-		return -1, nil
 	}
 	// The held fd names the covered directory: resolve the path again
 	// to reach the tmpfs on it.
