@@ -64,7 +64,13 @@ func setPidsLimit(m cgroups.Manager, r *specs.LinuxResources) error {
 	if m == nil || r == nil || r.Pids == nil {
 		return nil
 	}
-	return m.Set(&specs.LinuxResources{Pids: r.Pids})
+	late := &specs.LinuxResources{Pids: r.Pids}
+	if v, ok := r.Unified["pids.max"]; ok {
+		// A unified key is written after the typed fields and wins
+		// (config-linux.md "Unified"): again after this late write.
+		late.Unified = map[string]string{"pids.max": v}
+	}
+	return m.Set(late)
 }
 
 // checkFresh refuses a cgroup that already holds processes or is frozen,
