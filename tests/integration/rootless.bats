@@ -274,9 +274,13 @@ need_subids() {
 # --- network, hostname -----------------------------------------------------------------
 
 @test "rootless: hostname, and a network namespace whose loopback is up" {
+	# the client retries until the listener is up, and the reader waits for what it
+	# got: fixed sleeps lost that race on a loaded machine
 	update_config '.linux.namespaces += [{"type": "network"}] | .hostname = "rl-host"'
 	set_cmd 'hostname; cat /sys/class/net/lo/flags; ip -o addr show lo | grep -o "inet 127.0.0.1"
-		(nc -l -p 7777 > /dev/shm/got &) ; sleep 0.3; echo over-lo | nc 127.0.0.1 7777; sleep 0.3; cat /dev/shm/got
+		(nc -l -p 7777 > /dev/shm/got &)
+		for i in $(seq 50); do echo over-lo | nc 127.0.0.1 7777 2>/dev/null && break; sleep 0.1; done
+		for i in $(seq 50); do [ -s /dev/shm/got ] && break; sleep 0.1; done; cat /dev/shm/got
 		readlink /proc/self/ns/net'
 	run_fg "$ID"
 	[ "$status" -eq 0 ]
