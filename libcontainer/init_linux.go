@@ -295,7 +295,11 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		}
 		filter = nil
 	}
-	logs.Debugf("init: ready; next: %s", nextSteps(isExec, filter, p, path))
+	if logs.Debugging {
+		// Guarded: the description is built only for --debug, not on
+		// every container's start.
+		logs.Debugf("init: ready; next: %s", nextSteps(isExec, filter, p, path))
+	}
 	logs.ClosePipe()
 	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
 		return err
