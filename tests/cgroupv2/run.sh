@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh [BERTH]: the cgroup v2 lane. This host's cgroups are v1 (hybrid),
-# so the v2 code is tested in the throwaway qemu VM of ../shared/vm, whose
-# kernel mounts a pure cgroup2 hierarchy with every controller. In one
+# so the v2 code is tested in the throwaway qemu VM of tests/vm/run-in-vm.sh,
+# whose kernel mounts a pure cgroup2 hierarchy with every controller. In one
 # boot, as root in the guest:
 #   1. the fs2 driver's kernel tests (TestKernel*, go test -c) against
 #      /sys/fs/cgroup;
@@ -10,18 +10,9 @@
 #      GNU timeout, which the guest's busybox lacks.
 # BERTH is the binary to test (default: REPO/berth, built if missing).
 # CGV2_FILTER=REGEX runs only the bats tests whose names match (bats -f).
-#
-# The VM runner lives outside the repository, next to it
-# (REPO/../shared/vm/run-in-vm.sh); CGV2_VM names another. Without one
-# the lane is skipped with the reason, exit 0, unless CGV2_REQUIRED=1.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-vm=${CGV2_VM:-$repo/../shared/vm/run-in-vm.sh}
-if [ ! -x "$vm" ]; then
-	echo "cgroupv2: SKIP: no VM runner at $vm (set CGV2_VM to shared/vm/run-in-vm.sh)"
-	[ "${CGV2_REQUIRED:-0}" = 1 ] && exit 1
-	exit 0
-fi
+vm=$repo/tests/vm/run-in-vm.sh
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 berth=${1:-$repo/berth}
 [ -x "$berth" ] || make -C "$repo" berth GO="$GO" >&2
@@ -59,8 +50,6 @@ if grep -q -- '--- SKIP' fs2.out; then
 	echo "cgroupv2: a kernel test was skipped in the VM, where all must run"
 	rc=1
 fi
-# bats wants /dev/fd, which the guest's devtmpfs lacks.
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 export PATH=/files/bin:/files/bats/bin:$PATH
 filter=$(cat filter)
 (cd /files/repo && bats ${filter:+-f "$filter"} tests/cgroupv2) >bats.out 2>&1 || rc=1

@@ -1,0 +1,25 @@
+#!/bin/busybox sh
+# /init of the systemd guest's initramfs (systemd-guest.sh): load the disk's
+# modules, mount the Debian image (/dev/vda, ext4) on /newroot, put this run's
+# /etc/vm (command, settings, runner) into it, and hand over to systemd.
+# Debian's kernel has virtio and ext4 as modules, hence this small stage
+# instead of root= alone. The disk is a copy-on-write snapshot of the cached
+# image, so writing /etc/vm into it touches nothing that outlives the run.
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+fail() { echo "<2>vm: VM_FAILED: $*" >/dev/kmsg; poweroff -f; }
+
+modprobe -a virtio_pci virtio_blk ext4 || fail "modprobe virtio_pci virtio_blk ext4"
+i=0
+until [ -b /dev/vda ]; do
+	[ $((i += 1)) -lt 500 ] || fail "no /dev/vda (the image)"
+	usleep 10000
+done
+mount -t ext4 -o rw,noatime /dev/vda /newroot || fail "cannot mount /dev/vda"
+[ -x /newroot/lib/systemd/systemd ] || fail "no /lib/systemd/systemd in the image"
+rm -rf /newroot/etc/vm && cp -a /etc/vm /newroot/etc/vm || fail "cannot copy /etc/vm"
+for m in dev proc sys; do mount --move /$m /newroot/$m; done
+exec switch_root /newroot /lib/systemd/systemd

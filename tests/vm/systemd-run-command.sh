@@ -1,0 +1,34 @@
+#!/bin/bash
+# Guest side of systemd-guest.sh: run by vm-command.service (Type=exec, so
+# boot counts as finished while it runs) once multi-user.target is reached.
+# Mounts /files, runs /etc/vm/cmd as root in it with stdout+stderr on the
+# virtio port the host streams, reports the exit status on the console (the
+# protocol of tests/vm/lib.sh) and powers off at once.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root USER=root LOGNAME=root LANG=C.UTF-8
+say() { read -r up _ </proc/uptime; echo "<2>vm: $* uptime=$up" >/dev/kmsg; }
+off() { # flush files and the console (stty drains it), then power off without stopping units
+	sync
+	stty -F /dev/ttyS0 -echo 2>/dev/null
+	systemctl poweroff --force --force
+}
+fail() { say "VM_FAILED: $*"; say "VM_EXIT_STATUS=125"; off; }
+
+. /etc/vm/conf # FILES=0|1 MODULES="..."
+[ -z "$MODULES" ] || modprobe -a $MODULES || fail "modprobe $MODULES failed"
+if [ "$FILES" = 1 ]; then
+	modprobe -a 9pnet_virtio 9p || fail "modprobe 9p failed"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose files /files ||
+		fail "cannot mount /files"
+fi
+port=/dev/virtio-ports/vm.out
+i=0
+until [ -c $port ]; do
+	[ $((i += 1)) -lt 500 ] || fail "no $port"
+	sleep 0.01
+done
+exec 3>$port
+say VM_CMD_START
+(cd /files && exec bash /etc/vm/cmd) >&3 2>&3 3>&- </dev/null
+say "VM_EXIT_STATUS=$?"
+off
