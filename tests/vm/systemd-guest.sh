@@ -35,7 +35,7 @@ if [ ! -s "$base" ]; then
 	rm -f "$vm_cache"/systemd-initrd-*.cpio.gz
 	s=$(mktemp -d "$vm_cache/stage.XXXXXX")
 	vm_busybox_stage "$s" "$vm_lib/systemd-initrd.sh"
-	vm_copy_modules "$s" virtio_pci virtio_blk ext4
+	vm_copy_modules "$s" virtio_pci virtio_blk crc32c_generic ext4
 	vm_pack_base "$s" "$base"
 	rm -rf "$s"
 fi

@@ -3,8 +3,10 @@
 # modules, mount the Debian image (/dev/vda, ext4) on /newroot, put this run's
 # /etc/vm (command, settings, runner) into it, and hand over to systemd.
 # Debian's kernel has virtio and ext4 as modules, hence this small stage
-# instead of root= alone. The disk is a copy-on-write snapshot of the cached
-# image, so writing /etc/vm into it touches nothing that outlives the run.
+# instead of root= alone (crc32c_generic by name: ext4 asks the crypto API
+# for crc32c, and no alias table here would find it). The disk is a
+# copy-on-write snapshot of the cached image, so writing /etc/vm into it
+# touches nothing that outlives the run.
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
@@ -12,7 +14,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 fail() { echo "<2>vm: VM_FAILED: $*" >/dev/kmsg; poweroff -f; }
 
-modprobe -a virtio_pci virtio_blk ext4 || fail "modprobe virtio_pci virtio_blk ext4"
+modprobe -a virtio_pci virtio_blk crc32c_generic ext4 || fail "modprobe virtio_pci virtio_blk ext4"
 i=0
 until [ -b /dev/vda ]; do
 	[ $((i += 1)) -lt 500 ] || fail "no /dev/vda (the image)"
