@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless test-clients bench clean
+.PHONY: all berth deps demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm-systemd test-clients bench clean
 
 all: berth
 
@@ -32,9 +32,9 @@ demo: deps berth
 # Every test: unit tests, short fuzzing runs, the integration suite (bats,
 # real containers), its rootless lane, the reliability suite (bad input, fault
 # injection, kill -9, concurrency, a short soak), the OCI conformance suite,
-# the cgroup v2 lanes, and the real clients (containerd, its CRI, Docker,
-# Podman, rootless Podman) driving berth.
-test: deps berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-clients
+# the cgroup v2 lanes, the systemd VM guest's self-test, and the real clients
+# (containerd, its CRI, Docker, Podman, rootless Podman) driving berth.
+test: deps berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm-systemd test-clients
 
 unit:
 	$(GO) test ./...
@@ -72,16 +72,27 @@ integration-rootless: berth
 conformance: berth
 	tests/conformance/run.sh $(CURDIR)/berth
 
-# The cgroup v2 lane: a qemu VM with a pure cgroup v2 kernel
-# (../shared/vm, next to the repository) runs the v2 driver's kernel
-# tests (tests/cgroupv2/run.sh; skipped, saying why, without the VM).
+# The cgroup v2 lane: berth's busybox qemu VM with a pure cgroup v2 kernel
+# (tests/vm/run-in-vm.sh) runs the v2 driver's kernel tests and
+# tests/cgroupv2/*.bats (tests/cgroupv2/run.sh).
 test-cgroupv2: berth
 	GO=$(GO) tests/cgroupv2/run.sh $(CURDIR)/berth
 
 # Rootless berth in the same VM, with a cgroup v2 subtree delegated to an
-# unprivileged user (tests/vm/rootless-cgroup2.sh; skipped without the VM).
+# unprivileged user (tests/vm/rootless-cgroup2.sh).
 test-cgroupv2-rootless: berth
 	tests/vm/rootless-cgroup2.sh $(CURDIR)/berth
+
+# Build and cache the VM guests of tests/vm (kernel, initramfs, the Debian
+# image of the systemd guest) under .cache/vm; the tests do it on first use.
+vm-setup:
+	tests/vm/run-in-vm.sh --setup
+	tests/vm/systemd-guest.sh --setup
+
+# The Debian guest with systemd as PID 1 (tests/vm/systemd-guest.sh) checks
+# itself: boot, cgroup v2, D-Bus, the lingering user, runc --systemd-cgroup.
+test-vm-systemd:
+	tests/vm/systemd-selftest.sh
 
 # containerd (ctr and CRI), Docker and Podman, each from Debian's packages
 # and started in private directories, driving berth (tests/clients/README.md).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cgroups on a pure cgroup v2 host (run by run.sh in the VM of ../shared/vm): each
+# cgroups on a pure cgroup v2 host (run by run.sh in the VM of tests/vm/run-in-vm.sh): each
 # linux.resources value in the container's cgroup file, behaviour inside (OOM kill,
 # pids.max, eBPF device filter), update, events, pause/resume, kill --all, nested
 # cgroupsPath with controllers enabled down the tree, and cleanup. The v1/hybrid
