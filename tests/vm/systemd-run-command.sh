@@ -1,6 +1,7 @@
 #!/bin/bash
 # Guest side of systemd-guest.sh: run by vm-command.service (Type=exec, so
-# boot counts as finished while it runs) once multi-user.target is reached.
+# boot counts as finished while it runs) once multi-user.target is reached;
+# the command starts when boot has finished.
 # Mounts /files, runs /etc/vm/cmd as root in it with stdout+stderr on the
 # virtio port the host streams, reports the exit status on the console (the
 # protocol of tests/vm/lib.sh) and powers off at once.
@@ -14,27 +15,31 @@ off() { # flush files and the console (stty drains it), then power off without s
 }
 fail() { say "VM_FAILED: $*"; say "VM_EXIT_STATUS=125"; off; }
 
-. /etc/vm/conf # FILES=0|1 MODULES="..."
-[ -z "$MODULES" ] || modprobe -a $MODULES || fail "modprobe $MODULES failed"
+. /etc/vm/conf # FILES=0|1
 if [ "$FILES" = 1 ]; then
 	modprobe -a 9pnet_virtio 9p || fail "modprobe 9p failed"
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose files /files ||
 		fail "cannot mount /files"
 fi
-# The port by its name in sysfs, not udev's /dev/virtio-ports link, so that
-# nothing waits for udev.
+# The port by its name in sysfs, not udev's /dev/virtio-ports link, and its
+# driver loaded here: udev's coldplug, which would load it, can take seconds.
+modprobe virtio_console || fail "modprobe virtio_console failed"
 port=''
 i=0
 while :; do
 	for n in /sys/class/virtio-ports/*/name; do
-		d=${n%/name}
-		[ "$(cat "$n" 2>/dev/null)" != vm.out ] || port=/dev/${d##*/}
+		d=${n%/name} name=''
+		read -r name <"$n" 2>/dev/null
+		[ "$name" != vm.out ] || port=/dev/${d##*/}
 	done
 	[ -z "$port" ] || [ ! -c "$port" ] || break
 	[ $((i += 1)) -lt 500 ] || fail "no virtio port vm.out"
 	sleep 0.01
 done
 exec 3>$port
+# Boot finished: no start job left (the lingering user's manager included);
+# this unit's own job ended when it ran (Type=exec).
+systemctl is-system-running --wait >/dev/null
 say VM_CMD_START
 (cd /files && exec bash /etc/vm/cmd) >&3 2>&3 3>&- </dev/null
 say "VM_EXIT_STATUS=$?"
