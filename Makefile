@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm-systemd test-clients bench clean
+.PHONY: all berth deps demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm test-clients bench clean
 
 all: berth
 
@@ -32,9 +32,9 @@ demo: deps berth
 # Every test: unit tests, short fuzzing runs, the integration suite (bats,
 # real containers), its rootless lane, the reliability suite (bad input, fault
 # injection, kill -9, concurrency, a short soak), the OCI conformance suite,
-# the cgroup v2 lanes, the systemd VM guest's self-test, and the real clients
+# the cgroup v2 lanes, the VM runners' self-tests, and the real clients
 # (containerd, its CRI, Docker, Podman, rootless Podman) driving berth.
-test: deps berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm-systemd test-clients
+test: deps berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm test-clients
 
 unit:
 	$(GO) test ./...
@@ -89,9 +89,11 @@ vm-setup:
 	tests/vm/run-in-vm.sh --setup
 	tests/vm/systemd-guest.sh --setup
 
-# The Debian guest with systemd as PID 1 (tests/vm/systemd-guest.sh) checks
-# itself: boot, cgroup v2, D-Bus, the lingering user, runc --systemd-cgroup.
-test-vm-systemd:
+# The VM runners' own tests: the run protocol (arguments, exit status,
+# output, /files, timeout, crash), and the Debian guest with systemd as PID 1
+# (boot, cgroup v2, D-Bus, the lingering user, runc --systemd-cgroup).
+test-vm:
+	tests/vm/runner-selftest.sh
 	tests/vm/systemd-selftest.sh
 
 # containerd (ctr and CRI), Docker and Podman, each from Debian's packages

@@ -162,10 +162,10 @@ vm_pack_base() {
 vm_hash() { cat "$@" | md5sum | cut -c1-12; }
 
 # ---- one run --------------------------------------------------------------------
-vm_tmp='' vm_qpid='' vm_tpid=''
+vm_tmp='' vm_qpid='' vm_tpid='' vm_wpid=''
 vm_cleanup() {
 	local p
-	for p in $vm_qpid $vm_tpid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+	for p in $vm_qpid $vm_tpid $vm_wpid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
 	[ -z "$vm_tmp" ] || rm -rf "$vm_tmp"
 }
 
@@ -209,6 +209,11 @@ vm_run() {
 	vm_qpid=$!
 	tail -s 0.1 --pid=$vm_qpid -c +1 -f "$vm_tmp/out" & # stream the command's output
 	vm_tpid=$!
+	if [ $verbose = 1 ]; then # the host's clock at the command's start (the guest's runs slow under TCG on a busy host)
+		(until grep -aq VM_CMD_START "$vm_tmp/console.log" 2>/dev/null; do sleep 0.05; done
+			date +%s%N >"$vm_tmp/t_cmd") &
+		vm_wpid=$!
+	fi
 	qrc=0 && wait $vm_qpid || qrc=$?
 	vm_qpid=''
 	wait $vm_tpid || true
@@ -219,8 +224,11 @@ vm_run() {
 	if [ $verbose = 1 ]; then
 		cat "$vm_tmp/qemu.err" "$vm_tmp/console.log" >&2
 		up=($(sed -n 's/.*vm: VM_[A-Z_]*[=0-9]* uptime=\([0-9.]*\).*/\1/p' "$vm_tmp/console.log"))
+		kill $vm_wpid 2>/dev/null && wait $vm_wpid 2>/dev/null || true
+		vm_wpid=''
 		vm_say "guest uptime at command start ${up[0]:-?}s, at its end ${up[1]:-?}s;" \
-			"qemu ran $(((t1 - t0) / 1000000)) ms"
+			"host clock: command started $([ -s "$vm_tmp/t_cmd" ] && echo $((($(cat "$vm_tmp/t_cmd") - t0) / 1000000)) || echo ?) ms" \
+			"after qemu did, qemu ran $(((t1 - t0) / 1000000)) ms"
 	fi
 	if [ $qrc = 124 ] && [ -z "$st" ]; then
 		vm_say "timed out after ${timeout}s; last console lines:"

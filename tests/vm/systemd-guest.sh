@@ -29,13 +29,13 @@ vm_parse "--files --mem --cpus --timeout" "$@"
 vm_lock
 vm_setup_host
 vm_debian_image
-# The initramfs only mounts the image and starts systemd from it.
+# The initramfs only mounts the image and /files and starts systemd.
 base=$vm_cache/systemd-initrd-$(vm_hash "$vm_lib/systemd-initrd.sh" "$vm_lib/lib.sh" "$vm_cache/busybox" "$vm_cache/kernel/kver").cpio.gz
 if [ ! -s "$base" ]; then
 	rm -f "$vm_cache"/systemd-initrd-*.cpio.gz
 	s=$(mktemp -d "$vm_cache/stage.XXXXXX")
 	vm_busybox_stage "$s" "$vm_lib/systemd-initrd.sh"
-	vm_copy_modules "$s" virtio_pci virtio_blk crc32c_generic ext4
+	vm_copy_modules "$s" virtio_pci virtio_blk crc32c_generic ext4 virtio_console 9pnet_virtio 9p
 	vm_pack_base "$s" "$base"
 	rm -rf "$s"
 fi
@@ -44,5 +44,12 @@ vm_unlock
 
 vm_start_run
 install -m 755 "$vm_lib/systemd-run-command.sh" "$vm_tmp/stage/etc/vm/run"
-vm_run "$base" "rw systemd.unified_cgroup_hierarchy=1 systemd.show_status=0 systemd.log_level=warning" \
+# Masked here rather than in the image (no rebuild to change them): modules
+# that load on first use anyway (/dev/fuse, /dev/loop-control are static
+# nodes), and configfs, which nothing here mounts.
+append="rw systemd.unified_cgroup_hierarchy=1 systemd.show_status=0 systemd.log_level=warning"
+for u in modprobe@fuse.service modprobe@loop.service modprobe@configfs.service sys-kernel-config.mount; do
+	append+=" systemd.mask=$u"
+done
+vm_run "$base" "$append" \
 	-drive "file=$image,format=raw,if=virtio,snapshot=on,cache=unsafe"

@@ -2,7 +2,7 @@
 # Guest side of systemd-guest.sh: run by vm-command.service (Type=exec, so
 # boot counts as finished while it runs) once multi-user.target is reached;
 # the command starts when boot has finished.
-# Mounts /files, runs /etc/vm/cmd as root in it with stdout+stderr on the
+# Runs /etc/vm/cmd as root in /files with stdout+stderr on the
 # virtio port the host streams, reports the exit status on the console (the
 # protocol of tests/vm/lib.sh) and powers off at once.
 set -u
@@ -16,14 +16,11 @@ off() { # flush files and the console (stty drains it), then power off without s
 fail() { say "VM_FAILED: $*"; say "VM_EXIT_STATUS=125"; off; }
 
 . /etc/vm/conf # FILES=0|1
-if [ "$FILES" = 1 ]; then
-	modprobe -a 9pnet_virtio 9p || fail "modprobe 9p failed"
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose files /files ||
-		fail "cannot mount /files"
-fi
-# The port by its name in sysfs, not udev's /dev/virtio-ports link, and its
-# driver loaded here: udev's coldplug, which would load it, can take seconds.
-modprobe virtio_console || fail "modprobe virtio_console failed"
+say "runner started"
+# The initramfs mounted /files (and loaded the port's driver).
+[ "$FILES" = 0 ] || mountpoint -q /files || fail "/files is not mounted"
+# The port by its name in sysfs, not udev's /dev/virtio-ports link: nothing
+# waits for udev.
 port=''
 i=0
 while :; do
@@ -37,6 +34,7 @@ while :; do
 	sleep 0.01
 done
 exec 3>$port
+say "$port open"
 # Boot finished: no start job left (the lingering user's manager included);
 # this unit's own job ended when it ran (Type=exec).
 systemctl is-system-running --wait >/dev/null
