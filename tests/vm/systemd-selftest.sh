@@ -25,11 +25,11 @@ as_user() { runuser -u berthuser -- env XDG_RUNTIME_DIR=/run/user/1000 DBUS_SESS
 echo "--- boot"
 echo "PID 1: $(readlink /proc/1/exe); kernel $(uname -r); cmdline: $(cat /proc/cmdline)"
 check "PID 1 is systemd" [ "$(readlink /proc/1/exe)" = /usr/lib/systemd/systemd ]
-state=$(systemctl is-system-running)
-echo "is-system-running: $state"
+check "multi-user.target is active when the command starts" systemctl -q is-active multi-user.target
+state=$(systemctl is-system-running --wait)
+echo "is-system-running --wait: $state"
 [ "$state" = running ] || systemctl --failed --no-pager
 check "the system is running (or degraded)" [ "$state" = running -o "$state" = degraded ]
-check "multi-user.target is active" systemctl -q is-active multi-user.target
 check "the command runs in vm-command.service" grep -qx '0::/system.slice/vm-command.service' /proc/self/cgroup
 check "cwd is /files" [ "$PWD" = /files ]
 systemd-analyze 2>/dev/null | head -1
