@@ -6,7 +6,7 @@ set -eu
 need=""
 # uidmap: newuidmap/newgidmap, for rootless containers that map several ids
 # (the rootless lane of the tests); passwd: useradd/usermod, which make its user.
-for p in gcc libseccomp-dev pkg-config busybox-static bats jq strace iproute2 util-linux procps uidmap passwd; do
+for p in gcc libseccomp-dev pkg-config busybox-static bats jq strace iproute2 util-linux procps uidmap passwd dbus-daemon; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then

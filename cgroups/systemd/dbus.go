@@ -41,9 +41,9 @@ func Connect(rootless bool) (*Conn, error) {
 	}
 	var errs []error
 	for _, a := range userAddresses() {
-		c, err := sd.NewConnection(func() (*dbus.Conn, error) { return dialUser(ctx, a.addr, a.hello) })
+		c, err := connectAddr(ctx, a.addr, a.hello)
 		if err == nil {
-			return subscribed(&Conn{c: c, addr: a.addr}), nil
+			return c, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", a.addr, err))
 	}
@@ -88,7 +88,17 @@ func userAddresses() []userAddress {
 	return out
 }
 
-func dialUser(ctx context.Context, addr string, hello bool) (*dbus.Conn, error) {
+// connectAddr connects to systemd at a D-Bus address: a bus (hello: the
+// bus daemon wants a Hello first) or a manager's private socket.
+func connectAddr(ctx context.Context, addr string, hello bool) (*Conn, error) {
+	c, err := sd.NewConnection(func() (*dbus.Conn, error) { return dial(ctx, addr, hello) })
+	if err != nil {
+		return nil, err
+	}
+	return subscribed(&Conn{c: c, addr: addr}), nil
+}
+
+func dial(ctx context.Context, addr string, hello bool) (*dbus.Conn, error) {
 	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
 	if err != nil {
 		return nil, err
