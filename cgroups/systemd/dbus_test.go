@@ -164,6 +164,14 @@ func startFake(t *testing.T) (*fakeSystemd, *Conn) {
 	return f, c
 }
 
+// script sets an answer (under the lock: the fake's methods run on
+// godbus's goroutines).
+func (f *fakeSystemd) script(set func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	set()
+}
+
 func (f *fakeSystemd) took() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -180,14 +188,16 @@ func TestStartWaitsForTheJob(t *testing.T) {
 	if got := f.took(); got != "start berth-c1.scope" {
 		t.Errorf("calls: %s", got)
 	}
-	if got := strings.Join(f.props[u.Name], ","); !strings.Contains(got, "Slice,Delegate,PIDs") || !strings.HasSuffix(got, "MemoryMax") {
+	var got string
+	f.script(func() { got = strings.Join(f.props[u.Name], ",") })
+	if !strings.Contains(got, "Slice,Delegate,PIDs") || !strings.HasSuffix(got, "MemoryMax") {
 		t.Errorf("properties sent: %s", got)
 	}
 }
 
 func TestStartResetsAFailedUnitOfTheNameAndRetriesOnce(t *testing.T) {
 	f, c := startFake(t)
-	f.exists["berth-c2.scope"] = true
+	f.script(func() { f.exists["berth-c2.scope"] = true })
 	if err := c.Start("berth-c2.scope", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +208,7 @@ func TestStartResetsAFailedUnitOfTheNameAndRetriesOnce(t *testing.T) {
 
 func TestStartOfAUnitThatStaysIsAnErrorWithSystemdsAnswer(t *testing.T) {
 	f, c := startFake(t)
-	f.exists["berth-c3.scope"] = true
-	f.active["berth-c3.scope"] = true
+	f.script(func() { f.exists["berth-c3.scope"], f.active["berth-c3.scope"] = true, true })
 	err := c.Start("berth-c3.scope", nil)
 	if err == nil || !strings.Contains(err.Error(), "systemd unit berth-c3.scope") || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("err = %v, want one naming the unit with systemd's answer", err)
@@ -211,7 +220,7 @@ func TestStartOfAUnitThatStaysIsAnErrorWithSystemdsAnswer(t *testing.T) {
 
 func TestAFailedStartJobIsResetAndReported(t *testing.T) {
 	f, c := startFake(t)
-	f.result["berth-c4.scope"] = "failed"
+	f.script(func() { f.result["berth-c4.scope"] = "failed" })
 	err := c.Start("berth-c4.scope", nil)
 	if err == nil || err.Error() != "systemd unit berth-c4.scope: start job failed" {
 		t.Fatalf("err = %v", err)
