@@ -25,7 +25,10 @@ setup_systemd() {
 		SLICE=system.slice
 	fi
 	UNIT=berth-$ID.scope
-	CGDIR=/sys/fs/cgroup$($SCTL show -P ControlGroup "$SLICE")/$UNIT
+	# the manager's own cgroup ("" for the system's), then the slice (a slice without
+	# units has no ControlGroup yet)
+	CGDIR=/sys/fs/cgroup$($SCTL show -P ControlGroup)/$SLICE/$UNIT
+	CGDIR=${CGDIR/\/\//\/}
 	make_bundle
 	update_config --arg p "$SLICE:berth:$ID" '.linux.cgroupsPath = $p'
 }
@@ -51,6 +54,17 @@ sd_run_d() {
 # prop UNIT PROPERTY: the unit's property as systemctl shows it.
 prop() {
 	$SCTL show -P "$2" "$1"
+}
+
+# load_props UNIT: all the unit's properties into the array P (one systemctl call:
+# each is slow in an emulated guest).
+load_props() {
+	local k v
+	declare -gA P=()
+	while IFS='=' read -r k v; do
+		P[$k]=$v
+	done < <($SCTL show "$1")
+	[ "${#P[@]}" -gt 0 ]
 }
 
 # unit_gone UNIT: systemd no longer knows the unit (stopped, not failed, collected).

@@ -19,14 +19,15 @@ teardown() {
 	set_cmd 'cat /sys/fs/cgroup/memory.max; sleep 1000'
 	sd_run_d "$ID"
 	pid=$(pid_of "$ID")
-	[ "$(prop "$UNIT" ActiveState)" = active ]
-	[ "$(prop "$UNIT" Slice)" = user.slice ]
-	[ "$(prop "$UNIT" Delegate)" = yes ]
+	load_props "$UNIT"
+	[ "${P[ActiveState]}" = active ]
+	[ "${P[Slice]}" = user.slice ]
+	[ "${P[Delegate]}" = yes ]
 	[[ "$CGDIR" == /sys/fs/cgroup/user.slice/user-$(id -u).slice/user@$(id -u).service/user.slice/$UNIT ]]
 	[ "$(cat "/proc/$pid/cgroup")" = "0::${CGDIR#/sys/fs/cgroup}" ]
-	[ "$(prop "$UNIT" MemoryMax)" = 67108864 ]
-	[ "$(prop "$UNIT" TasksMax)" = 12 ]
-	[ "$(prop "$UNIT" CPUQuotaPerSecUSec)" = 300ms ]
+	[ "${P[MemoryMax]}" = 67108864 ]
+	[ "${P[TasksMax]}" = 12 ]
+	[ "${P[CPUQuotaPerSecUSec]}" = 300ms ]
 	[ "$(cat "$CGDIR/memory.max")" = 67108864 ]
 	[ "$(cat "$CGDIR/pids.max")" = 12 ]
 	[ "$(cat "$CGDIR/cpu.max")" = "30000 100000" ]
@@ -40,8 +41,9 @@ teardown() {
 	set_cmd 'sleep 1000'
 	sd_run_d "$ID"
 	sd update --memory 100663296 --pids-limit 40 "$ID"
-	[ "$(prop "$UNIT" MemoryMax)" = 100663296 ]
-	[ "$(prop "$UNIT" TasksMax)" = 40 ]
+	load_props "$UNIT"
+	[ "${P[MemoryMax]}" = 100663296 ]
+	[ "${P[TasksMax]}" = 40 ]
 	[ "$(cat "$CGDIR/memory.max")" = 100663296 ]
 	[ "$(cat "$CGDIR/pids.max")" = 40 ]
 	sd pause "$ID"

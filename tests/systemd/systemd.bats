@@ -24,10 +24,11 @@ teardown() {
 	set_cmd 'cat /proc/self/cgroup; sleep 1000'
 	sd_run_d "$ID"
 	pid=$(pid_of "$ID")
-	[ "$(prop "$UNIT" ActiveState)" = active ]
-	[ "$(prop "$UNIT" Slice)" = "$SLICE" ]
-	[ "$(prop "$UNIT" Delegate)" = yes ]
-	[ "$(prop "$UNIT" ControlGroup)" = "/$SLICE/$UNIT" ]
+	load_props "$UNIT"
+	[ "${P[ActiveState]}" = active ]
+	[ "${P[Slice]}" = "$SLICE" ]
+	[ "${P[Delegate]}" = yes ]
+	[ "${P[ControlGroup]}" = "/$SLICE/$UNIT" ]
 	[ "$(cat "/proc/$pid/cgroup")" = "0::/$SLICE/$UNIT" ]
 	grep -qx "$pid" "$CGDIR/cgroup.procs"
 	# the unit's processes are the container's: its init alone
@@ -45,15 +46,16 @@ teardown() {
 		"unified": {"cpu.weight": "200", "memory.high": "62914560"}}'
 	set_cmd 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max; sleep 1000'
 	sd_run_d "$ID"
-	[ "$(prop "$UNIT" MemoryMax)" = 67108864 ]
-	[ "$(prop "$UNIT" MemoryLow)" = 33554432 ]
-	[ "$(prop "$UNIT" MemorySwapMax)" = 33554432 ]
-	[ "$(prop "$UNIT" MemoryHigh)" = 62914560 ]
-	[ "$(prop "$UNIT" CPUQuotaPerSecUSec)" = 500ms ]
-	[ "$(prop "$UNIT" CPUQuotaPeriodUSec)" = 100ms ]
-	[ "$(prop "$UNIT" CPUWeight)" = 200 ]
-	[ "$(prop "$UNIT" TasksMax)" = 10 ]
-	[ "$(prop "$UNIT" AllowedCPUs)" = 0 ]
+	load_props "$UNIT"
+	[ "${P[MemoryMax]}" = 67108864 ]
+	[ "${P[MemoryLow]}" = 33554432 ]
+	[ "${P[MemorySwapMax]}" = 33554432 ]
+	[ "${P[MemoryHigh]}" = 62914560 ]
+	[ "${P[CPUQuotaPerSecUSec]}" = 500ms ]
+	[ "${P[CPUQuotaPeriodUSec]}" = 100ms ]
+	[ "${P[CPUWeight]}" = 200 ]
+	[ "${P[TasksMax]}" = 10 ]
+	[ "${P[AllowedCPUs]}" = 0 ]
 	[ "$(cat "$CGDIR/memory.max")" = 67108864 ]
 	[ "$(cat "$CGDIR/memory.low")" = 33554432 ]
 	[ "$(cat "$CGDIR/memory.swap.max")" = 33554432 ]
@@ -85,14 +87,16 @@ teardown() {
 	set_cmd 'sleep 1000'
 	add_caps CAP_MKNOD
 	sd_run_d "$ID"
-	[ "$(prop "$UNIT" DevicePolicy)" = strict ]
-	prop "$UNIT" DeviceAllow | grep -qF '/dev/char/1:3 rwm'
-	prop "$UNIT" DeviceAllow | grep -qF 'char-pts rwm'
+	load_props "$UNIT"
+	[ "${P[DevicePolicy]}" = strict ]
+	[[ "${P[DeviceAllow]}" == *"/dev/char/1:3 rwm"* ]]
+	[[ "${P[DeviceAllow]}" == *"char-pts rwm"* ]]
 	run -0 sd exec "$ID" sh -c 'echo x >/dev/null && echo null-ok'
 	[ "$output" = null-ok ]
-	# mknod of any node is allowed, opening one that is not listed is not (the
-	# device cgroup refuses before any driver is asked: EPERM, not ENXIO)
-	run sd exec "$ID" sh -c 'mknod /tmp/loop b 7 0 && head -c1 /tmp/loop'
+	# mknod of any node is allowed (in /dev, a tmpfs without nodev; the root is
+	# read-only), opening one that is not listed is not (the device cgroup refuses
+	# before any driver is asked: EPERM, not ENXIO)
+	run sd exec "$ID" sh -c 'mknod /dev/xloop b 7 0 && head -c1 /dev/xloop'
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Operation not permitted"* ]]
@@ -103,9 +107,10 @@ teardown() {
 	set_cmd 'sleep 1000'
 	sd_run_d "$ID"
 	sd update --memory 134217728 --pids-limit 30 --cpu-quota 20000 --cpu-period 100000 "$ID"
-	[ "$(prop "$UNIT" MemoryMax)" = 134217728 ]
-	[ "$(prop "$UNIT" TasksMax)" = 30 ]
-	[ "$(prop "$UNIT" CPUQuotaPerSecUSec)" = 200ms ]
+	load_props "$UNIT"
+	[ "${P[MemoryMax]}" = 134217728 ]
+	[ "${P[TasksMax]}" = 30 ]
+	[ "${P[CPUQuotaPerSecUSec]}" = 200ms ]
 	[ "$(cat "$CGDIR/memory.max")" = 134217728 ]
 	[ "$(cat "$CGDIR/pids.max")" = 30 ]
 	[ "$(cat "$CGDIR/cpu.max")" = "20000 100000" ]
@@ -131,7 +136,7 @@ teardown() {
 
 @test "systemd: events --stats reads the scope, and an OOM kill is an event" {
 	update_config '.linux.resources = {"memory": {"limit": 33554432, "swap": 33554432}}'
-	set_cmd 'while [ ! -e /tmp/go ]; do sleep 0.1; done; head -c 104857600 /dev/zero | tail >/dev/null; echo survived; sleep 1000'
+	set_cmd 'while [ ! -e /dev/shm/go ]; do sleep 0.1; done; head -c 104857600 /dev/zero | tail >/dev/null; echo survived; sleep 1000'
 	sd_run_d "$ID"
 	run -0 sd events --stats "$ID"
 	[ "$(jq -r .type <<<"$output")" = stats ]
@@ -142,7 +147,7 @@ teardown() {
 	evpid=$!
 	defer "kill $evpid"
 	sleep 0.5
-	sd exec "$ID" touch /tmp/go
+	sd exec "$ID" touch /dev/shm/go
 	wait_for_line "$(cout "$ID")" survived 20
 	for _ in $(seq 50); do
 		grep -q '"type":"oom"' "$ev" && break
