@@ -17,6 +17,8 @@
 #                   scripts/runc-oracle.sh builds once into .cache); "none" runs
 #                   berth only
 #   SYSTEMD_FILTER  REGEX: only the tests whose names match (bats -f)
+#   SYSTEMD_TIMEOUT seconds before the guest is stopped (default 3600: under TCG,
+#                   without KVM, a test takes about a minute)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 vm=${SYSTEMD_VM:-$repo/tests/vm/systemd-guest.sh}
@@ -78,7 +80,7 @@ done
 GUEST
 
 rc=0
-"$vm" --files "$work" --timeout "${SYSTEMD_TIMEOUT:-1500}" -- bash test.sh || rc=$?
+"$vm" --files "$work" --timeout "${SYSTEMD_TIMEOUT:-3600}" -- bash test.sh || rc=$?
 count() { grep -cE "$1" "$work/results" 2>/dev/null || true; }
 passed=$(count '^ok [0-9]+ ')
 skipped=$(count '^ok [0-9]+ .*# skip')
