@@ -21,7 +21,7 @@ type deviceAllow struct {
 }
 
 // procDevices reads the major numbers' names (/proc/devices), which
-// DeviceAllow takes for a whole major ("char-pts").
+// DeviceAllow takes for a whole major ("char-pts") before systemd 240.
 var procDevices = func() (map[string]string, error) {
 	f, err := os.Open("/proc/devices")
 	if err != nil {
@@ -54,7 +54,7 @@ var procDevices = func() (map[string]string, error) {
 // then allow are exact ("strict", and an entry per rule); anything else
 // (a deny after an allow, an allow of every device) leaves systemd's
 // filter off ("auto", no entries) and berth's own enforces the rules.
-func DeviceProperties(rules []specs.LinuxDeviceCgroup) []sd.Property {
+func DeviceProperties(rules []specs.LinuxDeviceCgroup, version int) []sd.Property {
 	open := []sd.Property{prop("DevicePolicy", "auto"), prop("DeviceAllow", []deviceAllow{})}
 	if len(rules) == 0 || !denyAll(rules[0]) {
 		return open
@@ -81,6 +81,11 @@ func DeviceProperties(rules []specs.LinuxDeviceCgroup) []sd.Property {
 			}
 			path = kind + "-*"
 		case r.Minor == nil || *r.Minor < 0:
+			if version >= 240 {
+				// systemd 240 takes the major's number ("char-136").
+				path = kind + "-" + strconv.FormatInt(*r.Major, 10)
+				break
+			}
 			if names == nil {
 				if names, err = procDevices(); err != nil {
 					return open

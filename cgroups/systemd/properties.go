@@ -93,7 +93,7 @@ func ResourceProperties(r *specs.LinuxResources, h Host) ([]sd.Property, error) 
 		}
 	}
 	if len(r.Devices) > 0 {
-		ps = append(ps, DeviceProperties(r.Devices)...)
+		ps = append(ps, DeviceProperties(r.Devices, h.Version)...)
 	}
 	up, err := unifiedProperties(r.Unified, h)
 	if err != nil {

@@ -134,7 +134,23 @@ func TestRangeToBits(t *testing.T) {
 	}
 }
 
+func TestDevicePropertiesSystemd240(t *testing.T) {
+	defer func(f func() (map[string]string, error)) { procDevices = f }(procDevices)
+	procDevices = func() (map[string]string, error) {
+		t.Error("systemd 240 takes major numbers: /proc/devices is not read")
+		return nil, nil
+	}
+	n := func(v int64) *int64 { return &v }
+	got := asMap(DeviceProperties([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "c", Major: n(136), Access: "rwm"}, {Allow: true, Type: "b", Major: n(199), Access: "r"}}, 252))
+	want := map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{{"char-136", "rwm"}, {"block-199", "r"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v\nwant %#v", got, want)
+	}
+}
+
 func TestDeviceProperties(t *testing.T) {
+	defer func(f func() (map[string]string, error)) { procDevices = f }(procDevices)
 	procDevices = func() (map[string]string, error) {
 		return map[string]string{"c136": "pts", "c5": "/dev/tty", "b8": "sd"}, nil
 	}
@@ -154,6 +170,8 @@ func TestDeviceProperties(t *testing.T) {
 			allow("c", n(136), nil, "rwm"), allow("b", n(8), n(0), "rwx"), allow("c", n(200), nil, "rw")},
 			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{
 				{"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"char-pts", "rwm"}, {"/dev/block/8:0", "rw"}}}},
+		{"systemd 239: a whole major by its name", []specs.LinuxDeviceCgroup{deny, allow("c", n(136), nil, "rwm"), allow("c", n(199), nil, "rwm")},
+			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{{"char-pts", "rwm"}}}},
 		{"deny all only", []specs.LinuxDeviceCgroup{{Allow: false, Type: "a"}},
 			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow(nil)}},
 		{"no deny-all first", []specs.LinuxDeviceCgroup{allow("c", n(1), n(3), "rwm")}, open},
@@ -162,7 +180,7 @@ func TestDeviceProperties(t *testing.T) {
 		{"deny of reads only is not deny-all", []specs.LinuxDeviceCgroup{{Allow: false, Access: "r"}}, open},
 		{"any major, one minor", []specs.LinuxDeviceCgroup{deny, allow("c", nil, n(3), "rwm")}, open},
 	} {
-		if got := asMap(DeviceProperties(tc.rules)); !reflect.DeepEqual(got, tc.want) {
+		if got := asMap(DeviceProperties(tc.rules, 239)); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", tc.name, got, tc.want)
 		}
 	}
