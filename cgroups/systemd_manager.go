@@ -36,21 +36,34 @@ func NewSystemd(cgroupsPath string, rootless bool) (Manager, error) {
 	}
 	m := fsm.(*manager)
 	// systemd makes and removes the unit's directories and its slices'
-	// (berth removes only the leaf, and what systemd left of it).
+	// (berth removes only the leaf, and what systemd left of it). The map
+	// records the unit once Apply has started it (unitKey).
 	m.created = map[string]string{}
 	return &sdManager{unit: u, rootless: rootless, fs: m, conn: conn}, nil
 }
 
+// unitKey, in Created(), names the unit Apply started: a key no hierarchy
+// has. Created() is the map the caller records, so the entry reaches the
+// state berth saves once the pid is known.
+const unitKey = "systemd-unit"
+
 // LoadSystemd returns the manager of a unit made earlier, with the
 // directories recorded then; D-Bus is reached only when systemd is needed
 // (update, delete), not to read the files (state, ps, events).
-func LoadSystemd(cgroupsPath string, rootless bool, paths map[string]string) (Manager, error) {
+//
+// Only a unit this container started is stopped on Destroy: when two
+// creates race for one name, the loser's clean-up must leave the
+// winner's unit alone.
+func LoadSystemd(cgroupsPath string, rootless bool, paths, created map[string]string) (Manager, error) {
 	u, err := systemd.ParseUnit(cgroupsPath, rootless)
 	if err != nil {
 		return nil, err
 	}
-	return &sdManager{unit: u, rootless: rootless, started: true,
-		fs: &manager{paths: paths, created: map[string]string{}}}, nil
+	if created == nil {
+		created = map[string]string{}
+	}
+	return &sdManager{unit: u, rootless: rootless, started: true, owned: created[unitKey] == u.Name,
+		fs: &manager{paths: paths, created: created}}, nil
 }
 
 // sdManager is the systemd driver. systemd makes a scope only with a
@@ -63,7 +76,8 @@ type sdManager struct {
 	rootless bool
 	fs       *manager
 	conn     *systemd.Conn
-	started  bool
+	started  bool // the unit exists (or the create failed before it did)
+	owned    bool // this container started it: Destroy stops it
 	pending  []*specs.LinuxResources
 }
 
@@ -109,7 +123,8 @@ func (m *sdManager) Apply(pid int) error {
 	if err := c.Start(m.unit.Name, props); err != nil {
 		return err
 	}
-	m.started = true
+	m.started, m.owned = true, true
+	m.fs.created[unitKey] = m.unit.Name
 	// On v1, systemd makes the unit's directory only in the hierarchies
 	// it manages; the others (cpuset, freezer, net_cls, ...) are berth's.
 	if err := m.fs.Create(); err != nil {
@@ -176,6 +191,11 @@ func (m *sdManager) memoryUsageFile() (dir, file string) {
 // then removes what systemd did not make (v1 hierarchies it does not
 // manage, sub-cgroups on old versions).
 func (m *sdManager) Destroy() error {
+	if !m.owned {
+		// Not started by this container: systemd made nothing for it, and
+		// berth makes its directories only once the unit is there.
+		return nil
+	}
 	var errs []error
 	c, err := m.dbus()
 	if err == nil {

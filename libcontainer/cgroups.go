@@ -138,7 +138,7 @@ func loadCgroups(s *State) cgroups.Manager {
 		return nil
 	}
 	if cfg := s.Config; cfg != nil && cfg.SystemdCgroup {
-		if m, err := cgroups.LoadSystemd(cfg.CgroupsPath, cfg.Rootless, s.CgroupPaths); err == nil {
+		if m, err := cgroups.LoadSystemd(cfg.CgroupsPath, cfg.Rootless, s.CgroupPaths, s.CgroupCreated); err == nil {
 			return m
 		}
 	}
