@@ -61,8 +61,9 @@ prop() {
 load_props() {
 	local k v
 	declare -gA P=()
+	# a list property (DeviceAllow) is one line per entry: they are joined
 	while IFS='=' read -r k v; do
-		P[$k]=$v
+		P[$k]=${P[$k]:+${P[$k]}$'\n'}$v
 	done < <($SCTL show "$1")
 	[ "${#P[@]}" -gt 0 ]
 }
