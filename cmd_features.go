@@ -27,7 +27,7 @@ var featuresCommand = &cli.Command{
 			Linux: &features.Linux{
 				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 				Capabilities: capabilities.Known(),
-				Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no},
+				Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &yes},
 				Seccomp: &features.Seccomp{
 					Enabled:        &sec,
 					Actions:        seccomp.Actions(),

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
 // makeCgroups makes the container's cgroups and sets their limits, before
@@ -17,10 +18,7 @@ import (
 // exception: setPidsLimit sets it once init is ready.
 func (c *Container) makeCgroups() (cgroups.Manager, error) {
 	cfg := c.State.Config
-	if cfg.SystemdCgroup {
-		return nil, fmt.Errorf("linux.cgroupsPath %q: --systemd-cgroup needs systemd, which this host does not run", cfg.CgroupsPath)
-	}
-	m, err := cgroups.New(cfg.CgroupsPath)
+	m, err := newCgroupManager(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("linux.cgroupsPath %q: %w", cfg.CgroupsPath, err)
 	}
@@ -121,11 +119,30 @@ func withDefaultDevices(r *specs.LinuxResources) *specs.LinuxResources {
 	return &cp
 }
 
+// newCgroupManager picks the driver: systemd's transient units with
+// --systemd-cgroup, else berth's own directories.
+func newCgroupManager(cfg *configs.Config) (cgroups.Manager, error) {
+	if cfg.SystemdCgroup {
+		return cgroups.NewSystemd(cfg.CgroupsPath, cfg.Rootless)
+	}
+	return cgroups.New(cfg.CgroupsPath)
+}
+
 func (c *Container) cgroupManager() cgroups.Manager {
-	if len(c.State.CgroupPaths) == 0 {
+	return loadCgroups(c.State)
+}
+
+// loadCgroups is the manager of the cgroups recorded in s (nil without).
+func loadCgroups(s *State) cgroups.Manager {
+	if len(s.CgroupPaths) == 0 {
 		return nil
 	}
-	return cgroups.Load(c.State.CgroupPaths, c.State.CgroupCreated)
+	if cfg := s.Config; cfg != nil && cfg.SystemdCgroup {
+		if m, err := cgroups.LoadSystemd(cfg.CgroupsPath, cfg.Rootless, s.CgroupPaths, s.CgroupCreated); err == nil {
+			return m
+		}
+	}
+	return cgroups.Load(s.CgroupPaths, s.CgroupCreated)
 }
 
 // destroyCgroups removes every cgroup directory berth made.
@@ -165,7 +182,7 @@ func frozen(s *State) bool {
 	if len(s.CgroupPaths) == 0 {
 		return false
 	}
-	return cgroups.Load(s.CgroupPaths, s.CgroupCreated).Frozen()
+	return loadCgroups(s).Frozen()
 }
 
 // Pids lists the host pids of the container's processes.

@@ -8,8 +8,9 @@ need=""
 # (the rootless lane of the tests); passwd: useradd/usermod, which make its user.
 # The VM guests of tests/vm (README.md there): qemu-system-x86 (TCG, or KVM),
 # xz-utils for Debian's kernel, mmdebstrap and e2fsprogs for the systemd
-# guest's Debian image.
-for p in gcc libseccomp-dev pkg-config busybox-static bats jq strace iproute2 util-linux procps uidmap passwd \
+# guest's Debian image; dbus-daemon for the systemd driver's unit tests
+# (a private bus with a fake systemd).
+for p in gcc libseccomp-dev pkg-config busybox-static bats jq strace iproute2 util-linux procps uidmap passwd dbus-daemon \
 	qemu-system-x86 xz-utils mmdebstrap e2fsprogs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
