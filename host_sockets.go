@@ -40,8 +40,11 @@ func hostSocketsFromEnv() (hostSockets, error) {
 		return h, fmt.Errorf("LISTEN_FDS %q (LISTEN_PID is berth's pid): not a number of fds", fds)
 	}
 	for fd := 3; fd < 3+n; fd++ {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			return h, fmt.Errorf("LISTEN_FDS=%d: fd %d is not open", n, fd)
+		// An fd berth opened itself (close-on-exec, as all of them) is
+		// not one its caller passed, whatever its number.
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			return h, fmt.Errorf("LISTEN_FDS=%d: fd %d was not passed to berth", n, fd)
 		}
 	}
 	h.listenFDs = n
