@@ -61,8 +61,13 @@ var runCommand = &cli.Command{
 		}
 		if relay != nil && detach {
 			// As runc: run -d returns once the container is ready (or
-			// its process has gone), and systemd watches its init.
-			return relay.Wait(ct.State.Pid, initAlive(ct), nil)
+			// its process has gone), and systemd watches its init. A
+			// relay that fails now leaves a running container, which is
+			// what run -d was asked for: say so, and succeed.
+			if err := relay.Wait(ct.State.Pid, initAlive(ct), nil); err != nil {
+				logWarn(err.Error())
+			}
+			return nil
 		}
 		relayDone := relayInForeground(relay, ct)
 		st := followProcess(detach, res.Console, ct.State.Pid, sigs)
