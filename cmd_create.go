@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
 
 	"github.com/berth-runtime/berth/libcontainer"
@@ -46,17 +47,24 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 	if err != nil {
 		return nil, err
 	}
-	bundle, cfg, err := loadBundle(c, id)
+	hs, err := hostSocketsFromEnv()
 	if err != nil {
 		return nil, err
 	}
+	bundle, cfg, err := loadBundle(c, id, func(s *specs.Spec) { hs.editSpec(s, root, id) })
+	if err != nil {
+		return nil, err
+	}
+	cfg.Process.ListenFDs = hs.listenFDs
 	if cfg.Process.Terminal && c.String("console-socket") == "" && !foreground {
 		return nil, fmt.Errorf("process.terminal is true: --console-socket is required (or run it in the foreground)")
 	}
 	if !cfg.Process.Terminal && c.String("console-socket") != "" {
 		return nil, fmt.Errorf("--console-socket given but process.terminal is false")
 	}
-	if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
+	// As runc: the socket-activated fds come first, at 3 on, and the
+	// --preserve-fds ones follow them.
+	if err := checkPreserveFds(hs.listenFDs, c.Int("preserve-fds")); err != nil {
 		return nil, err
 	}
 	// Connect before anything is made, as runc does: a socket nobody
@@ -73,7 +81,8 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 		ID:            id,
 		Bundle:        bundle,
 		Config:        cfg,
-		PreserveFDs:   c.Int("preserve-fds"),
+		PreserveFDs:   hs.listenFDs + c.Int("preserve-fds"),
+		Notify:        hs.notify != "",
 		ConsoleSocket: c.String("console-socket"),
 		PidFile:       c.String("pid-file"),
 		Warn:          logWarn,

@@ -53,7 +53,7 @@ var execCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		if err := checkPreserveFds(c.Int("preserve-fds")); err != nil {
+		if err := checkPreserveFds(0, c.Int("preserve-fds")); err != nil {
 			return err
 		}
 		p, err := execProcess(c, ct)

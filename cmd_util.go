@@ -71,7 +71,9 @@ func loadContainer(c *cli.Context) (*libcontainer.Container, error) {
 const maxConfigSize = 16 << 20
 
 // loadBundle reads and converts <bundle>/config.json.
-func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
+// edit, if not nil, changes the spec before it is converted (and so
+// validated).
+func loadBundle(c *cli.Context, id string, edit func(*specs.Spec)) (string, *configs.Config, error) {
 	bundle := c.String("bundle")
 	if bundle == "" {
 		bundle = "."
@@ -107,6 +109,9 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 	if err := dec.Decode(&spec); err != nil {
 		return "", nil, fmt.Errorf("%s: %w", path, describeJSONError(err))
 	}
+	if edit != nil {
+		edit(&spec)
+	}
 	cfg, err := specconv.Convert(&spec, specconv.Options{
 		BundleDir:     bundle,
 		ID:            id,
@@ -127,18 +132,20 @@ func loadBundle(c *cli.Context, id string) (string, *configs.Config, error) {
 	return bundle, cfg, nil
 }
 
-// checkPreserveFds checks --preserve-fds N: fds 3 .. 3+N-1 go to the
-// container, so they must be open (else init fails to start with a bare
-// "bad file descriptor").
-func checkPreserveFds(n int) error {
+// checkPreserveFds checks --preserve-fds N: fds first .. first+N-1 go to
+// the container (first is 3, after the LISTEN_FDS ones if any), so they
+// must be open (else init fails to start with a bare "bad file
+// descriptor").
+func checkPreserveFds(listen, n int) error {
 	if n < 0 {
 		return fmt.Errorf("--preserve-fds %d: must not be negative", n)
 	}
+	first := 3 + listen
 	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(n)+3 > lim.Cur {
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(n)+uint64(first) > lim.Cur {
 		return fmt.Errorf("--preserve-fds %d: more fds than the open file limit (%d)", n, lim.Cur)
 	}
-	for fd := 3; fd < 3+n; fd++ {
+	for fd := first; fd < first+n; fd++ {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
 			return fmt.Errorf("--preserve-fds %d: fd %d is not open", n, fd)
 		}

@@ -214,6 +214,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	// Read as root, before the user switch: the image's /etc/passwd may
 	// be closed to process.user.
 	p.Env = processEnv(p.Env, p.UID)
+	if p.ListenFDs > 0 && !isExec {
+		p.Env = listenPidEnv(p.Env)
+	}
 	path, err := lookPath(p)
 	if err != nil {
 		return step("exec", err)

@@ -32,6 +32,9 @@ type CreateOpts struct {
 	// and the process has a terminal, Create returns the master in Console.
 	ConsoleSocket string
 	PidFile       string
+	// Notify makes the directory of the container's notify socket
+	// (AddNotifySocket has bound it into the container).
+	Notify bool
 	// Warn receives what does not fail the command but should be said
 	// (a rootless container's cgroup limits that could not be applied).
 	Warn func(msg string)
@@ -90,6 +93,12 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 		return nil, err
 	}
 	defer lock.Close()
+	if o.Notify {
+		if err := makeNotifyDir(dir); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 
 	c := &Container{ID: o.ID, Dir: dir, State: &State{
 		OCIVersion:  o.Config.Version,

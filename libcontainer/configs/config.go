@@ -146,6 +146,11 @@ type Process struct {
 	IOPriority      *specs.LinuxIOPriority   `json:"io_priority,omitempty"`
 	Scheduler       *specs.Scheduler         `json:"scheduler,omitempty"`
 	ExecCPUAffinity *specs.CPUAffinity       `json:"exec_cpu_affinity,omitempty"`
+
+	// ListenFDs is how many socket-activated fds (LISTEN_FDS) the
+	// process gets at fd 3 on; init then sets LISTEN_PID to the pid the
+	// process has, which is 1 only in a pid namespace of its own.
+	ListenFDs int `json:"listen_fds,omitempty"`
 }
 
 // Rlimit is one resolved process.rlimits entry.
