@@ -131,6 +131,8 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 			return nil, fmt.Errorf("--pid-file: %w", err)
 		}
 	}
+	// The devices are the container's now: init holds the namespace.
+	sp.netDevs.close()
 	return &CreateResult{Container: c, Console: sp.console, Child: sp.child}, nil
 }
 
@@ -155,6 +157,9 @@ type spawner struct {
 	pidFile   bool
 	// waitLogs waits for init's debug records to end (--debug), else nil.
 	waitLogs func(time.Duration)
+	// netDevs are the linux.netDevices moved into the container, until
+	// create has succeeded or has moved them back.
+	netDevs *netDevices
 }
 
 func (sp *spawner) start() error {
@@ -409,6 +414,13 @@ func (sp *spawner) drive() error {
 	if !sp.exec {
 		sp.c.State.Pid, sp.c.State.StartTime = pid, start
 		if err := saveState(sp.c.Dir, sp.c.State); err != nil {
+			return err
+		}
+	}
+	if !sp.exec {
+		// Before the config goes to init: its steps and the create
+		// hooks find the devices in place.
+		if sp.netDevs, err = moveNetDevices(pid, cfg.NetDevices); err != nil {
 			return err
 		}
 	}

@@ -41,13 +41,13 @@ func convertNetDevices(c *configs.Config, l *specs.Linux, opts Options) error {
 	for _, host := range names {
 		field := f + "[" + host + "]"
 		if err := checkIfName(host); err != nil {
-			return fieldErr(field, "host device %q: %v", host, err)
+			return fieldErr(field, "invalid network device name %q: %v", host, err)
 		}
 		name := l.NetDevices[host].Name
 		if name == "" {
 			name = host
 		} else if err := checkIfName(name); err != nil {
-			return fieldErr(field+".name", "%q: %v", name, err)
+			return fieldErr(field+".name", "invalid network device name %q: %v", name, err)
 		}
 		if other, dup := taken[name]; dup && !strings.Contains(name, "%d") {
 			return fieldErr(field+".name", "%q is also the name of %q in the container", name, other)
