@@ -18,6 +18,7 @@ import (
 	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/intelrdt"
 )
 
 // CreateOpts are the inputs of Create.
@@ -65,6 +66,9 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 		return nil, err
 	}
 	if err := checkLSM(o.Config); err != nil {
+		return nil, err
+	}
+	if err := checkIntelRdt(o.Config, o.ID); err != nil {
 		return nil, err
 	}
 	if err := checkUnprivileged(o.Config, false); err != nil {
@@ -160,6 +164,8 @@ type spawner struct {
 	// netDevs are the linux.netDevices moved into the container, until
 	// create has succeeded or has moved them back.
 	netDevs *netDevices
+	// rdt is the container's resctrl group, once applied.
+	rdt *intelrdt.Manager
 }
 
 func (sp *spawner) start() error {
@@ -423,6 +429,9 @@ func (sp *spawner) drive() error {
 		if sp.netDevs, err = moveNetDevices(pid, cfg.NetDevices); err != nil {
 			return err
 		}
+	}
+	if err := sp.applyIntelRdt(pid); err != nil {
+		return err
 	}
 	if err := sp.sendConfig(); err != nil {
 		return err

@@ -111,6 +111,11 @@ func (sp *spawner) cleanup() error {
 	if err := sp.c.destroyCgroups(); err != nil {
 		errs = append(errs, err)
 	}
+	if sp.rdt != nil {
+		if err := sp.rdt.Destroy(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := sp.c.unmountShared(); err != nil {
 		errs = append(errs, err)
 	}

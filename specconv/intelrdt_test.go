@@ -16,7 +16,7 @@ func rdt(r specs.LinuxIntelRdt) func(*specs.Spec, *Options) {
 func wantRdt(clos string, mon bool, lines ...string) func(*testing.T, *configs.Config) {
 	return func(t *testing.T, c *configs.Config) {
 		r := c.IntelRdt
-		if r == nil || r.ClosID != clos || r.EnableMonitoring != mon || !slices.Equal(r.Schemata, lines) {
+		if r == nil || r.ClosID != clos || r.EnableMonitoring != mon || !slices.Equal(r.SchemataLines(), lines) {
 			t.Errorf("IntelRdt = %+v, want closID %q monitoring %v schemata %q", r, clos, mon, lines)
 		}
 	}
@@ -27,6 +27,11 @@ func TestIntelRdt(t *testing.T) {
 	runCases(t, []convCase{
 		{name: "empty: the container's group", mutate: rdt(specs.LinuxIntelRdt{}), check: wantRdt("c1", false)},
 		{name: "root group", mutate: rdt(specs.LinuxIntelRdt{ClosID: "/"}), check: wantRdt("/", false)},
+		{name: "own group only without closID", mutate: rdt(specs.LinuxIntelRdt{ClosID: "c1"}), check: func(t *testing.T, c *configs.Config) {
+			if c.IntelRdt.OwnGroup {
+				t.Errorf("a named group is the container's own: %+v", c.IntelRdt)
+			}
+		}},
 		{name: "order l3, mb, schemata", mutate: rdt(specs.LinuxIntelRdt{
 			ClosID: "gold", Schemata: []string{"L2:0=f", "MB:0=70"}, MemBwSchema: "MB:0=20", L3CacheSchema: "L3:0=7f0;1=1f", EnableMonitoring: true,
 		}), check: wantRdt("gold", true, "L3:0=7f0;1=1f", "MB:0=20", "L2:0=f", "MB:0=70")},

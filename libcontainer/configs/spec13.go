@@ -26,11 +26,28 @@ type NetDevice struct {
 // what is written to its schemata file.
 type IntelRdt struct {
 	// ClosID names the group (a directory of the resctrl root; "/" is the
-	// root itself). Empty in config.json means the container ID.
+	// root itself); the container ID when config.json sets none.
 	ClosID string `json:"clos_id"`
-	// Schemata are the lines written to the group's schemata file, in
-	// order: l3CacheSchema, memBwSchema, then schemata[].
-	Schemata []string `json:"schemata,omitempty"`
+	// OwnGroup is true when config.json set no closID: the group is the
+	// container's own, made by create and removed by delete. A named one
+	// may be shared, and is left.
+	OwnGroup bool `json:"own_group,omitempty"`
+	// The schemata lines, written in this order (config-linux.md).
+	L3CacheSchema string   `json:"l3_cache_schema,omitempty"`
+	MemBwSchema   string   `json:"mem_bw_schema,omitempty"`
+	Schemata      []string `json:"schemata,omitempty"`
 	// EnableMonitoring makes a monitoring group mon_groups/<id>.
 	EnableMonitoring bool `json:"enable_monitoring,omitempty"`
+}
+
+// SchemataLines are the lines of the schemata file, in the order the spec
+// has them written: l3CacheSchema, memBwSchema, then schemata[].
+func (r *IntelRdt) SchemataLines() []string {
+	var out []string
+	for _, s := range append([]string{r.L3CacheSchema, r.MemBwSchema}, r.Schemata...) {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
