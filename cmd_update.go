@@ -10,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli/v2"
+
+	"github.com/berth-runtime/berth/specconv"
 )
 
 // updateCommand has runc's flags. With --resources the JSON (a
@@ -37,8 +39,8 @@ var updateCommand = &cli.Command{
 		&cli.StringFlag{Name: "kernel-memory", Usage: "kernel memory limit (obsolete; where the kernel has it)"},
 		&cli.StringFlag{Name: "kernel-memory-tcp", Usage: "kernel TCP buffer limit (obsolete; where the kernel has it)"},
 		&cli.StringFlag{Name: "pids-limit", Usage: "maximum number of processes (-1 unlimited)"},
-		&cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT L3 schema (not supported)"},
-		&cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT memory bandwidth schema (not supported)"},
+		&cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT/CAT L3 cache schema (L3:<id>=<mask>;...)"},
+		&cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT/MBA memory bandwidth schema (MB:<id>=<bw>;...)"},
 	},
 	Action: func(c *cli.Context) error {
 		ct, err := loadContainer(c)
@@ -49,16 +51,28 @@ var updateCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		return ct.Update(r)
+		l3, mb := c.String("l3-cache-schema"), c.String("mem-bw-schema")
+		if l3 == "" && mb == "" {
+			return ct.Update(r)
+		}
+		if err := specconv.CheckL3CacheSchema(l3); l3 != "" && err != nil {
+			return fmt.Errorf("--l3-cache-schema: %w", err)
+		}
+		if err := specconv.CheckMemBwSchema(mb); mb != "" && err != nil {
+			return fmt.Errorf("--mem-bw-schema: %w", err)
+		}
+		// As runc: the cgroup limits first (when any are given), then
+		// the resctrl schemata.
+		if b, _ := json.Marshal(r); string(b) != "{}" {
+			if err := ct.Update(r); err != nil {
+				return err
+			}
+		}
+		return ct.UpdateIntelRdt(l3, mb)
 	},
 }
 
 func updateResources(c *cli.Context) (*specs.LinuxResources, error) {
-	for _, f := range []string{"l3-cache-schema", "mem-bw-schema"} {
-		if c.IsSet(f) {
-			return nil, fmt.Errorf("--%s: Intel RDT is not supported by berth", f)
-		}
-	}
 	if p := c.String("resources"); p != "" {
 		return readResources(p)
 	}

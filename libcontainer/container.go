@@ -255,6 +255,9 @@ func (c *Container) Destroy(force bool) error {
 	if err := c.destroyCgroups(); err != nil {
 		return err
 	}
+	if err := c.destroyIntelRdt(); err != nil {
+		return err
+	}
 	if err := c.unmountShared(); err != nil {
 		return err
 	}

@@ -240,6 +240,9 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := step("process attributes", applyProcessAttrs(cfg)); err != nil {
 		return err
 	}
+	if err := step("memory policy", setMemoryPolicy(cfg.MemoryPolicy)); err != nil {
+		return err
+	}
 	var caps *capabilities.Caps
 	if p.Capabilities != nil {
 		if caps, err = capabilities.New(p.Capabilities); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/intelrdt"
 )
 
 // CreateOpts are the inputs of Create.
@@ -68,6 +69,9 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 		return nil, err
 	}
 	if err := checkLSM(o.Config); err != nil {
+		return nil, err
+	}
+	if err := checkIntelRdt(o.Config, o.ID); err != nil {
 		return nil, err
 	}
 	if err := checkUnprivileged(o.Config, false); err != nil {
@@ -140,6 +144,8 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 			return nil, fmt.Errorf("--pid-file: %w", err)
 		}
 	}
+	// The devices are the container's now: init holds the namespace.
+	sp.netDevs.close()
 	return &CreateResult{Container: c, Console: sp.console, Child: sp.child}, nil
 }
 
@@ -164,6 +170,11 @@ type spawner struct {
 	pidFile   bool
 	// waitLogs waits for init's debug records to end (--debug), else nil.
 	waitLogs func(time.Duration)
+	// netDevs are the linux.netDevices moved into the container, until
+	// create has succeeded or has moved them back.
+	netDevs *netDevices
+	// rdt is the container's resctrl group, once applied.
+	rdt *intelrdt.Manager
 }
 
 func (sp *spawner) start() error {
@@ -420,6 +431,16 @@ func (sp *spawner) drive() error {
 		if err := saveState(sp.c.Dir, sp.c.State); err != nil {
 			return err
 		}
+	}
+	if !sp.exec {
+		// Before the config goes to init: its steps and the create
+		// hooks find the devices in place.
+		if sp.netDevs, err = moveNetDevices(pid, cfg.NetDevices); err != nil {
+			return err
+		}
+	}
+	if err := sp.applyIntelRdt(pid); err != nil {
+		return err
 	}
 	if err := sp.sendConfig(); err != nil {
 		return err

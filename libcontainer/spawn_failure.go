@@ -85,11 +85,16 @@ func (sp *spawner) cleanup() error {
 	if sp.console != nil {
 		sp.console.Close()
 	}
+	// Before init dies: the devices go back to the host, not (virtual
+	// ones) to their end with the namespace.
+	var errs []error
+	if err := sp.netDevs.undo(); err != nil {
+		errs = append(errs, err)
+	}
 	if sp.cmd != nil && sp.cmd.Process != nil {
 		sp.cmd.Process.Kill()
 		sp.cmd.Wait()
 	}
-	var errs []error
 	if sp.pid > 0 {
 		signalPid(sp.pid, sp.startTime, unix.SIGKILL)
 		if !waitGone(sp.pid, sp.startTime, 5*time.Second) {
@@ -105,6 +110,11 @@ func (sp *spawner) cleanup() error {
 	}
 	if err := sp.c.destroyCgroups(); err != nil {
 		errs = append(errs, err)
+	}
+	if sp.rdt != nil {
+		if err := sp.rdt.Destroy(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := sp.c.unmountShared(); err != nil {
 		errs = append(errs, err)

@@ -74,7 +74,6 @@ func convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	steps := []func() error{
 		func() error { return checkVersion(spec.Version) },
 		func() error { return convertRoot(c, spec.Root, opts.BundleDir) },
-		func() error { return checkUnsupported(linux) },
 		func() error { return convertNamespaces(c, linux) },
 		func() error { return convertUTS(c) },
 		func() error { return convertSysctl(c, linux.Sysctl) },
@@ -86,6 +85,9 @@ func convert(spec *specs.Spec, opts Options) (*configs.Config, error) {
 		func() error { return convertProcess(c, spec.Process) },
 		func() error { return convertLinuxProcess(c, linux) },
 		func() error { return convertCgroups(c, linux, opts) },
+		func() error { return convertMemoryPolicy(c, linux) },
+		func() error { return convertNetDevices(c, linux, opts) },
+		func() error { return convertIntelRdt(c, linux, opts) },
 		func() error { return convertHooks(c, spec.Hooks) },
 	}
 	for _, step := range steps {
@@ -141,22 +143,6 @@ func convertRoot(c *configs.Config, root *specs.Root, bundle string) error {
 	}
 	c.Rootfs = filepath.Clean(p)
 	c.Readonly = root.Readonly
-	return nil
-}
-
-// checkUnsupported refuses the Linux features berth does not implement yet
-// (runtime-spec config.md "Valid values": "Runtimes MUST generate an error
-// when invalid or unsupported values are encountered").
-func checkUnsupported(l *specs.Linux) error {
-	if l.IntelRdt != nil {
-		return fieldErr("linux.intelRdt", "not supported")
-	}
-	if l.MemoryPolicy != nil {
-		return fieldErr("linux.memoryPolicy", "not supported")
-	}
-	if len(l.NetDevices) > 0 {
-		return fieldErr("linux.netDevices", "not supported")
-	}
 	return nil
 }
 

@@ -187,14 +187,6 @@ func TestConvertTop(t *testing.T) {
 					t.Errorf("Namespaces %v CgroupsPath %q", c.Namespaces, c.CgroupsPath)
 				}
 			}},
-		{name: "intelRdt unsupported", mutate: func(s *specs.Spec, _ *Options) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} },
-			wantField: "linux.intelRdt", wantErr: "not supported"},
-		{name: "memoryPolicy unsupported", mutate: func(s *specs.Spec, _ *Options) {
-			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{}
-		}, wantField: "linux.memoryPolicy", wantErr: "not supported"},
-		{name: "netDevices unsupported", mutate: func(s *specs.Spec, _ *Options) {
-			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}}
-		}, wantField: "linux.netDevices", wantErr: "not supported"},
 	})
 }
 

@@ -56,6 +56,14 @@ type Config struct {
 	// Personality is linux.personality domain value, nil for none.
 	Personality *int `json:"personality,omitempty"`
 
+	// MemoryPolicy is linux.memoryPolicy, set by init for the process.
+	MemoryPolicy *MemoryPolicy `json:"memory_policy,omitempty"`
+	// NetDevices are linux.netDevices, moved by the parent into the
+	// container's network namespace.
+	NetDevices []NetDevice `json:"net_devices,omitempty"`
+	// IntelRdt is linux.intelRdt, applied by the parent through resctrl.
+	IntelRdt *IntelRdt `json:"intel_rdt,omitempty"`
+
 	// MountLabel is linux.mountLabel: the SELinux context for the mounts.
 	MountLabel string `json:"mount_label,omitempty"`
 	// Rootless is --rootless (auto: true when berth runs without root or
