@@ -65,6 +65,20 @@ userns() {
 	chmod a+x "$BUNDLE"
 }
 
+# run_userns_detached ID: run_detached of a container with a user namespace. runc 1.5.3
+# starts none here: its init opens the container's /dev/null before anything else and
+# gets "permission denied" (namespaces.bats' user namespace tests fail the same way), so
+# against runc, and only for that error, the test skips.
+run_userns_detached() {
+	if run_detached "$1"; then
+		return 0
+	fi
+	if is_runc && grep -q 'error reopening /dev/null inside container: open /dev/null: permission denied' "$(cerr "$1")"; then
+		skip "runc 1.5.3 starts no container with a user namespace on this host (its init cannot open /dev/null)"
+	fi
+	return 1
+}
+
 # idmap_mount DEST SRC OPTIONS_JSON [UIDMAPS_JSON GIDMAPS_JSON]: add a bind mount.
 idmap_mount() {
 	update_config --arg d "$1" --arg s "$2" --argjson o "$3" --argjson u "${4:-null}" --argjson g "${5:-null}" \
@@ -108,7 +122,7 @@ mount_opts() {
 	# the same source bound without idmap: its owners are unmapped in the user namespace
 	idmap_mount /mnt/b "$SRC" '["bind"]'
 	set_cmd 'stat -c "%n %u:%g" /mnt/a/f1 /mnt/a/f2 /mnt/b/f1; touch /mnt/a/byroot; stat -c "%n %u:%g" /mnt/a/byroot; echo done; exec sleep 100'
-	run_detached "$ID"
+	run_userns_detached "$ID"
 	wait_for_line "$(cout "$ID")" done
 	cat "$(cout "$ID")" "$(cerr "$ID")"
 	grep -qx '/mnt/a/f1 0:0' "$(cout "$ID")"
@@ -127,11 +141,12 @@ mount_opts() {
 	# on-disk 0.. = host 101000.. = container 1000..
 	idmap_mount /mnt/a "$SRC" '["rbind"]' \
 		'[{"containerID": 0, "hostID": 101000, "size": 100}]' '[{"containerID": 0, "hostID": 102000, "size": 100}]'
-	set_cmd 'stat -c "%n %u:%g" /mnt/a/f1 /mnt/a/f2'
-	run_fg "$ID"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"/mnt/a/f1 1001:2001"* ]]
-	[[ "$output" == *"/mnt/a/f2 1002:2003"* ]]
+	set_cmd 'stat -c "%n %u:%g" /mnt/a/f1 /mnt/a/f2; echo done; exec sleep 100'
+	run_userns_detached "$ID"
+	wait_for_line "$(cout "$ID")" done
+	cat "$(cout "$ID")" "$(cerr "$ID")"
+	grep -qx '/mnt/a/f1 1001:2001' "$(cout "$ID")"
+	grep -qx '/mnt/a/f2 1002:2003' "$(cout "$ID")"
 }
 
 @test "idmap: ridmap id-maps the submounts of an rbind, idmap only its top" {
@@ -181,14 +196,15 @@ mount_opts() {
 }
 
 @test "idmap: ridmap of a tree with a submount that cannot be id-mapped names that submount" {
-	skip_if_runc "does not say which filesystem of an rbind refused"
 	tmpfs_source
 	mkdir "$SRC/p"
 	host_mount -t proc proc "$SRC/p"
 	idmap_mount /mnt/a "$SRC" '["rbind", "ridmap"]' "$UMAP" "$GMAP"
 	run_fg "$ID"
 	[ "$status" -ne 0 ]
-	[[ "$stderr" == *"filesystem tmpfs"*"$SRC/p (filesystem proc)"* ]]
+	if ! is_runc; then
+		[[ "$stderr" == *"mounts[$(jq '.mounts | length - 1' "$BUNDLE/config.json")]"*"filesystem tmpfs"*"$SRC/p (filesystem proc)"* ]]
+	fi
 	assert_nothing_left
 }
 
