@@ -239,3 +239,9 @@ mount_opts() {
 	expect "mounts[$n].options: idmap / ridmap without" \
 		".mounts += [$m + {\"options\": [\"rbind\", \"idmap\"]}]"
 }
+
+@test "idmap: features reports id-mapped mounts and the user namespace (what containerd's CRI checks)" {
+	run --separate-stderr "$BERTH" features 3>&-
+	[ "$status" -eq 0 ]
+	jq -e '.linux.mountExtensions.idmap.enabled == true and (.linux.namespaces | index("user") != null)' <<<"$output"
+}
