@@ -65,20 +65,6 @@ userns() {
 	chmod a+x "$BUNDLE"
 }
 
-# run_userns_detached ID: run_detached of a container with a user namespace. runc 1.5.3
-# starts none here: its init opens the container's /dev/null before anything else and
-# gets "permission denied" (namespaces.bats' user namespace tests fail the same way), so
-# against runc, and only for that error, the test skips.
-run_userns_detached() {
-	if run_detached "$1"; then
-		return 0
-	fi
-	if is_runc && grep -q 'error reopening /dev/null inside container: open /dev/null: permission denied' "$(cerr "$1")"; then
-		skip "runc 1.5.3 starts no container with a user namespace on this host (its init cannot open /dev/null)"
-	fi
-	return 1
-}
-
 # idmap_mount DEST SRC OPTIONS_JSON [UIDMAPS_JSON GIDMAPS_JSON]: add a bind mount.
 idmap_mount() {
 	update_config --arg d "$1" --arg s "$2" --argjson o "$3" --argjson u "${4:-null}" --argjson g "${5:-null}" \
@@ -122,7 +108,7 @@ mount_opts() {
 	# the same source bound without idmap: its owners are unmapped in the user namespace
 	idmap_mount /mnt/b "$SRC" '["bind"]'
 	set_cmd 'stat -c "%n %u:%g" /mnt/a/f1 /mnt/a/f2 /mnt/b/f1; touch /mnt/a/byroot; stat -c "%n %u:%g" /mnt/a/byroot; echo done; exec sleep 100'
-	run_userns_detached "$ID"
+	run_detached "$ID"
 	wait_for_line "$(cout "$ID")" done
 	cat "$(cout "$ID")" "$(cerr "$ID")"
 	grep -qx '/mnt/a/f1 0:0' "$(cout "$ID")"
@@ -142,7 +128,7 @@ mount_opts() {
 	idmap_mount /mnt/a "$SRC" '["rbind"]' \
 		'[{"containerID": 0, "hostID": 101000, "size": 100}]' '[{"containerID": 0, "hostID": 102000, "size": 100}]'
 	set_cmd 'stat -c "%n %u:%g" /mnt/a/f1 /mnt/a/f2; echo done; exec sleep 100'
-	run_userns_detached "$ID"
+	run_detached "$ID"
 	wait_for_line "$(cout "$ID")" done
 	cat "$(cout "$ID")" "$(cerr "$ID")"
 	grep -qx '/mnt/a/f1 1001:2001' "$(cout "$ID")"
