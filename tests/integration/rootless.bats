@@ -426,6 +426,8 @@ need_subids() {
 @test "rootless: root of a user namespace (a rootless engine's) id-maps a tmpfs mounted in it" {
 	need_subids
 	unshare --help 2>/dev/null | grep -q -- --map-users || skip "unshare without --map-users (util-linux 2.38 or later)"
+	[ "$(printf '6.3\n%s\n' "$(uname -r | grep -oE '^[0-9]+\.[0-9]+')" | sort -V | head -1)" = 6.3 ] ||
+		skip "kernel $(uname -r) cannot id-map tmpfs (needs 6.3)"
 	local u g src=$BATS_TEST_TMPDIR/src
 	u=$(subid_range /etc/subuid)
 	g=$(subid_range /etc/subgid)

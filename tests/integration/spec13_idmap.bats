@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Id-mapped mounts (runtime-spec 1.3, issue 16): mounts[].uidMappings / gidMappings and
 # the idmap / ridmap options on bind mounts, with and without a user namespace of the
-# container, on a tmpfs and on an ext4 image. An id-mapped bind shows a file whose
+# container, on a tmpfs and on an ext4 image (overlayfs and proc cannot be id-mapped). An id-mapped bind shows a file whose
 # on-disk owner is K as the owner the mount's mapping gives K (containerID K -> hostID),
 # and writes through it land on disk with the ids mapped back. The rootless cases are in
 # rootless.bats (the rootless lane).
@@ -18,18 +18,17 @@ setup() {
 }
 teardown() { teardown_berth; }
 
-# idmap_supported DIR: skip unless the kernel can id-map the filesystem of DIR (5.12+
-# and a filesystem that supports it: tmpfs needs 6.3).
+# idmap_supported DIR: skip unless the kernel can id-map the filesystem of DIR: ext4 since
+# 5.12 (mount_setattr), tmpfs since 6.3.
 idmap_supported() {
-	command -v mount >/dev/null || skip "no mount(8)"
-	local probe=$BATS_TEST_TMPDIR/probe
-	mkdir -p "$probe"
-	# util-linux 2.38's X-mount.idmap makes an id-mapped bind (open_tree +
-	# mount_setattr), the same calls a runtime makes
-	if ! mount --bind -o X-mount.idmap=u:0:100000:1 "$1" "$probe" 2>"$BATS_TEST_TMPDIR/probe.err"; then
-		skip "the kernel cannot id-map $(stat -f -c %T "$1") here: $(cat "$BATS_TEST_TMPDIR/probe.err")"
+	local fs need=5.12
+	fs=$(stat -f -c %T "$1")
+	[ "$fs" = tmpfs ] && need=6.3
+	local have
+	have=$(uname -r | grep -oE '^[0-9]+\.[0-9]+')
+	if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" != "$need" ]; then
+		skip "kernel $have cannot id-map $fs (needs $need)"
 	fi
-	umount "$probe"
 }
 
 # tmpfs_source: a tmpfs at $SRC holding f1 (owned by 1:1) and f2 (owned by 2:3).
@@ -133,6 +132,51 @@ mount_opts() {
 	cat "$(cout "$ID")" "$(cerr "$ID")"
 	grep -qx '/mnt/a/f1 1001:2001' "$(cout "$ID")"
 	grep -qx '/mnt/a/f2 1002:2003' "$(cout "$ID")"
+}
+
+@test "idmap: an overlay source cannot be id-mapped: the error names the mount and overlay" {
+	local o=$BATS_RUN_TMPDIR/idmap-ovl-$BATS_TEST_NUMBER
+	mkdir -p "$o/lower" "$o/upper" "$o/work"
+	defer rm -rf "$o"
+	host_mount -t overlay overlay -o "lowerdir=$o/lower,upperdir=$o/upper,workdir=$o/work" "$SRC"
+	idmap_mount /mnt/a "$SRC" '["bind"]' "$UMAP" "$GMAP"
+	# overlayfs takes id-mapped layers, but is not itself a filesystem the kernel
+	# id-maps (no FS_ALLOW_IDMAP, 6.18)
+	run_fg "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"$SRC"* ]]
+	if ! is_runc; then
+		[[ "$stderr" == *"mounts[$(jq '.mounts | length - 1' "$BUNDLE/config.json")]"*"cannot id-map filesystem overlay"* ]]
+	fi
+	assert_nothing_left
+}
+
+@test "idmap: idmap alone in a container that joins a user namespace takes that namespace's mappings" {
+	tmpfs_source
+	# a user namespace held by a process of ours: 0.. = host 100000..
+	unshare --user sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	local holder=$!
+	defer kill -9 "$holder"
+	local i
+	for i in $(seq 100); do
+		[ "$(ns_inode "$holder" user)" != "$(ns_inode $$ user)" ] && break
+		sleep 0.02
+	done
+	echo "0 100000 65536" >"/proc/$holder/uid_map"
+	echo "0 100000 65536" >"/proc/$holder/gid_map"
+	update_config --arg p "/proc/$holder/ns/user" '.linux.namespaces += [{"type": "user", "path": $p}]'
+	chmod a+x "$BUNDLE"
+	# on-disk 1:1 and 2:3 through a mapping 0.. -> host 100000.. = the namespace's 1:1, 2:3
+	idmap_mount /mnt/a "$SRC" '["bind", "idmap"]'
+	idmap_mount /mnt/b "$SRC" '["bind"]'
+	set_cmd 'stat -c "%n %u:%g" /mnt/a/f1 /mnt/a/f2 /mnt/b/f1; echo done; exec sleep 100'
+	run_detached "$ID"
+	wait_for_line "$(cout "$ID")" done
+	cat "$(cout "$ID")" "$(cerr "$ID")"
+	[ "$(ns_inode "$(pid_of "$ID")" user)" = "$(ns_inode "$holder" user)" ]
+	grep -qx '/mnt/a/f1 1:1' "$(cout "$ID")"
+	grep -qx '/mnt/a/f2 2:3' "$(cout "$ID")"
+	grep -qx "/mnt/b/f1 $(cat /proc/sys/kernel/overflowuid):$(cat /proc/sys/kernel/overflowgid)" "$(cout "$ID")"
 }
 
 @test "idmap: ridmap id-maps the submounts of an rbind, idmap only its top" {
