@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
 # Id-mapped mounts (runtime-spec 1.3, issue 16): mounts[].uidMappings / gidMappings and
 # the idmap / ridmap options on bind mounts, with and without a user namespace of the
-# container, on a tmpfs and on an ext4 image (overlayfs and proc cannot be id-mapped). An id-mapped bind shows a file whose
-# on-disk owner is K as the owner the mount's mapping gives K (containerID K -> hostID),
-# and writes through it land on disk with the ids mapped back. The rootless cases are in
-# rootless.bats (the rootless lane).
+# container, on a tmpfs and on an ext4 image (overlayfs and proc cannot be id-mapped).
+# An id-mapped bind shows a file whose on-disk owner is K as the owner the mount's
+# mapping gives K (containerID K -> hostID), and writes through it land on disk with the
+# ids mapped back. The rootless cases are in rootless.bats (the rootless lane).
 
 load helpers
 
