@@ -220,6 +220,11 @@ func mappingUserns(idm *configs.MountIDMap) (int, error) {
 			Pdeathsig:   unix.SIGKILL,
 		},
 	})
+	if errors.Is(err, unix.EPERM) {
+		// PTRACE_TRACEME fails in a child that a tracer of berth (strace
+		// -f, a debugger) has attached to already.
+		return -1, fmt.Errorf("a user namespace with the mount's mappings: its holder process, stopped with ptrace, could not be made (is berth itself being traced?): %w", err)
+	}
 	if err != nil {
 		return -1, fmt.Errorf("a user namespace with the mount's mappings: %w", err)
 	}

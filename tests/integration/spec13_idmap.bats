@@ -275,3 +275,27 @@ mount_opts() {
 	[ "$status" -eq 0 ]
 	jq -e '.linux.mountExtensions.idmap.enabled == true and (.linux.namespaces | index("user") != null)' <<<"$output"
 }
+
+@test "idmap: in a user namespace an id-mapped rbind keeps the kernel's locks: submounts stay, nosuid stays" {
+	# The copy is cloned in the container's mount namespace, whose mounts the kernel
+	# locked when it copied them for the user namespace: a root with CAP_SYS_ADMIN in
+	# it can neither unmount a submount (to see what it covers) nor clear a flag.
+	host_mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs "$SRC"
+	idmap_supported "$SRC"
+	mkdir "$SRC/sub"
+	touch "$SRC/sub/covered"
+	host_mount -t tmpfs tmpfs "$SRC/sub"
+	userns
+	add_caps CAP_SYS_ADMIN
+	idmap_mount /mnt/a "$SRC" '["rbind", "idmap"]'
+	set_cmd 'umount /mnt/a/sub || echo umount refused; ls /mnt/a/sub; mount -o remount,bind,suid /mnt/a || echo remount refused; echo done; exec sleep 100'
+	run_detached "$ID"
+	wait_for_line "$(cout "$ID")" done
+	cat "$(cout "$ID")" "$(cerr "$ID")"
+	grep -qx 'umount refused' "$(cout "$ID")"
+	! grep -q covered "$(cout "$ID")"
+	grep -qx 'remount refused' "$(cout "$ID")"
+	local opts
+	opts=$(mount_opts "$(pid_of "$ID")" /mnt/a)
+	[[ ",$opts," == *,nosuid,* && ",$opts," == *,idmapped,* ]]
+}
