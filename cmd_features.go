@@ -39,7 +39,7 @@ var featuresCommand = &cli.Command{
 				Apparmor: &features.Apparmor{Enabled: &no},
 				Selinux:  &features.Selinux{Enabled: &no},
 				MountExtensions: &features.MountExtensions{
-					IDMap: &features.IDMap{Enabled: &no},
+					IDMap: &features.IDMap{Enabled: &yes},
 				},
 			},
 			Annotations: map[string]string{

@@ -56,6 +56,9 @@ func (sp *spawner) sendMountSource(msg string) error {
 	if !m.IsBind() && m.Type != "bind" {
 		return fmt.Errorf("sync: mount-source request for mounts[%d], not a bind mount", i)
 	}
+	if m.IDMap != nil {
+		return sp.sendIDMappedSource(i, m)
+	}
 	fd, err := openInMountNS(sp.pid, m.Source)
 	if err != nil {
 		return fmt.Errorf("mounts[%d].source: open %s with the runtime's credentials: %w", i, m.Source, err)
@@ -70,6 +73,14 @@ func (sp *spawner) sendMountSource(msg string) error {
 // openInMountNS opens path (O_PATH) in the mount namespace of pid, with
 // berth's own credentials.
 func openInMountNS(pid int, path string) (int, error) {
+	return inMountNS(pid, func() (int, error) {
+		return unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	})
+}
+
+// inMountNS runs fn on a thread of its own in the mount namespace of pid,
+// with berth's own credentials, and returns the fd it made.
+func inMountNS(pid int, fn func() (int, error)) (int, error) {
 	type result struct {
 		fd  int
 		err error
@@ -94,11 +105,7 @@ func openInMountNS(pid int, path string) (int, error) {
 			if err := unix.Setns(ns, unix.CLONE_NEWNS); err != nil {
 				return -1, fmt.Errorf("join the container's mount namespace: %w", err)
 			}
-			fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return -1, err
-			}
-			return fd, nil
+			return fn()
 		}()
 		ch <- result{fd, err}
 	}()

@@ -28,6 +28,11 @@ func checkUnprivileged(cfg *configs.Config, exec bool) error {
 	if _, ok := cfg.NamespacePath("user"); !ok && !exec {
 		return fmt.Errorf("linux.namespaces: berth runs without root (uid %d), which needs a user namespace: add {\"type\": \"user\"} and mappings of your own ids (`berth spec --rootless` writes such a config)", os.Geteuid())
 	}
+	if !exec {
+		if err := checkIDMapUnprivileged(cfg); err != nil {
+			return err
+		}
+	}
 	for _, r := range cfg.Process.Rlimits {
 		var cur unix.Rlimit
 		if err := unix.Getrlimit(r.Type, &cur); err != nil {

@@ -143,6 +143,9 @@ func convertMounts(c *configs.Config, mounts []specs.Mount, opts Options) error 
 		if err != nil {
 			return err
 		}
+		if err := resolveMountIDMap(c, idx("mounts", i), cm); err != nil {
+			return err
+		}
 		cm.Destination = stripRootfs(c.Rootfs, cm.Destination)
 		c.Mounts = append(c.Mounts, *cm)
 	}
@@ -193,11 +196,8 @@ func convertMount(field string, m specs.Mount, opts Options) (*configs.Mount, er
 	if cm.Tmpcopyup && cm.Type != "tmpfs" {
 		return nil, fieldErr(field+".options", "tmpcopyup needs a tmpfs mount, not type %q", cm.Type)
 	}
-	if len(m.UIDMappings) > 0 {
-		return nil, fieldErr(field+".uidMappings", "id-mapped mounts are not supported yet")
-	}
-	if len(m.GIDMappings) > 0 {
-		return nil, fieldErr(field+".gidMappings", "id-mapped mounts are not supported yet")
+	if err := convertMountIDMap(field, cm, m, bind); err != nil {
+		return nil, err
 	}
 	return cm, nil
 }
@@ -281,7 +281,10 @@ func parseMountOptions(field string, options []string, bind bool, warn func(stri
 			cm.Tmpcopyup = true
 			continue
 		case "idmap", "ridmap":
-			return nil, fieldErr(f, "%s: id-mapped mounts are not supported yet", o)
+			// The mappings are mounts[].uidMappings / gidMappings, or
+			// the container's (convertMountIDMap, resolveMountIDMap).
+			cm.IDMap = &configs.MountIDMap{Recursive: o == "ridmap"}
+			continue
 		}
 		if bind {
 			if !strings.Contains(o, "=") {

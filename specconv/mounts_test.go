@@ -244,20 +244,6 @@ func TestMounts(t *testing.T) {
 		{name: "nul option", mutate: func(s *specs.Spec, _ *Options) {
 			mount(s, specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"a\x00"}})
 		}, wantField: "mounts[0].options[0]", wantErr: "NUL"},
-		{name: "idmap", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind", "idmap"}})
-		}, wantField: "mounts[0].options[1]", wantErr: "not supported yet"},
-		{name: "ridmap", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"ridmap"}})
-		}, wantField: "mounts[0].options[0]", wantErr: "not supported yet"},
-		{name: "mount uid mappings", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind"},
-				UIDMappings: []specs.LinuxIDMapping{{Size: 1}}})
-		}, wantField: "mounts[0].uidMappings", wantErr: "not supported yet"},
-		{name: "mount gid mappings", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind"},
-				GIDMappings: []specs.LinuxIDMapping{{Size: 1}}})
-		}, wantField: "mounts[0].gidMappings", wantErr: "not supported yet"},
 		{name: "tmpcopyup tmpfs", mutate: func(s *specs.Spec, _ *Options) {
 			mount(s, specs.Mount{Destination: "/etc", Type: "tmpfs", Source: "tmpfs", Options: []string{"tmpcopyup"}})
 		}, check: func(t *testing.T, c *configs.Config) {

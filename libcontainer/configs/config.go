@@ -111,6 +111,22 @@ type Mount struct {
 	AttrClr uint64 `json:"attr_clr,omitempty"`
 	// Tmpcopyup copies the rootfs contents into a new tmpfs.
 	Tmpcopyup bool `json:"tmpcopyup,omitempty"`
+	// IDMap, set, makes the bind an id-mapped mount (mounts[].uidMappings,
+	// gidMappings and the idmap / ridmap options).
+	IDMap *MountIDMap `json:"idmap,omitempty"`
+}
+
+// MountIDMap is how an id-mapped bind maps the ids of its source: files
+// owned by host id HostID show as ContainerID through the mount.
+type MountIDMap struct {
+	UIDMappings []IDMap `json:"uid_mappings,omitempty"`
+	GIDMappings []IDMap `json:"gid_mappings,omitempty"`
+	// UsernsPath, instead of mappings, names the joined user namespace
+	// whose mappings the mount takes (idmap without mappings, in a
+	// container that joins one).
+	UsernsPath string `json:"userns_path,omitempty"`
+	// Recursive (ridmap) id-maps every mount of an rbind, not only the top.
+	Recursive bool `json:"recursive,omitempty"`
 }
 
 // IsBind reports whether the mount is a bind mount (by type or MS_BIND).

@@ -170,6 +170,13 @@ func bindMount(t *target, m *configs.Mount, userns bool) error {
 	if err := unix.Mount(m.Source, t.procPath(), "", unix.MS_BIND|(m.Flags&unix.MS_REC), ""); err != nil {
 		return wrap("bind mount", desc, err)
 	}
+	return setBindFlags(t, m, userns)
+}
+
+// setBindFlags gives the bind at t the flags, propagation and recursive
+// attributes of m.
+func setBindFlags(t *target, m *configs.Mount, userns bool) error {
+	desc := fmt.Sprintf("%s on %s", m.Source, m.Destination)
 	// An option that only clears a flag (rw, suid, ...) is a request too;
 	// with no option at all the bind keeps the source's flags.
 	flags := m.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)

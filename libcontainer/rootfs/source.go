@@ -45,6 +45,9 @@ func hostSource(i int, m *configs.Mount, cfg *configs.Config, open SourceOpener)
 // mountEntry mounts mounts[i], from the runtime's handle of its source
 // where the container's root cannot reach it.
 func mountEntry(rootfd, i int, m *configs.Mount, cfg *configs.Config, userns bool, open SourceOpener) error {
+	if m.IDMap != nil {
+		return idmappedBind(rootfd, i, m, userns, open)
+	}
 	src, fd, err := hostSource(i, m, cfg, open)
 	if err != nil {
 		return err

@@ -408,3 +408,54 @@ need_subids() {
 	berth delete "$ID"
 	[ "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$ID" 2>/dev/null | wc -l)" = 0 ]
 }
+
+# --- id-mapped mounts (spec13_idmap.bats has the cases as root) -------------------------
+
+@test "rootless: an id-mapped mount is refused without root, naming the mount" {
+	mkdir -p "$BUNDLE/rootfs/mnt/a"
+	update_config --arg s "$HOSTDIR" '.mounts += [{"destination": "/mnt/a", "type": "bind", "source": $s, "options": ["bind"],
+		"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 10}], "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 10}]}]'
+	run_fg "$ID"
+	[ "$status" -ne 0 ]
+	if ! is_runc; then
+		[[ "$stderr" == *"mounts[$(jq '.mounts | length - 1' "$BUNDLE/config.json")]: id-mapped mounts are not supported for rootless containers"* ]]
+	fi
+	assert_nothing_left
+}
+
+@test "rootless: root of a user namespace (a rootless engine's) id-maps a tmpfs mounted in it" {
+	need_subids
+	unshare --help 2>/dev/null | grep -q -- --map-users || skip "unshare without --map-users (util-linux 2.38 or later)"
+	[ "$(printf '6.3\n%s\n' "$(uname -r | grep -oE '^[0-9]+\.[0-9]+')" | sort -V | head -1)" = 6.3 ] ||
+		skip "kernel $(uname -r) cannot id-map tmpfs (needs 6.3)"
+	local u g src=$BATS_TEST_TMPDIR/src
+	u=$(subid_range /etc/subuid)
+	g=$(subid_range /etc/subgid)
+	mkdir -p "$src" "$BUNDLE/rootfs/mnt/a" "$BUNDLE/rootfs/mnt/b"
+	# Inside the engine's user namespace (made by unshare: its root is this user, its ids
+	# 1.. the subordinate ones), the container's ids 0..999 are the engine's 1000..1999.
+	# The tmpfs belongs to the engine's namespace, so its root may id-map it.
+	update_config --arg s "$src" '.linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1000}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 1000, "size": 1000}]
+		| .mounts += [{"destination": "/mnt/a", "type": "bind", "source": $s, "options": ["bind", "idmap"]},
+			{"destination": "/mnt/b", "type": "bind", "source": $s, "options": ["bind"]}]'
+	set_cmd 'stat -c "%n %u:%g" /mnt/a/f0 /mnt/a/f1 /mnt/b/f0; touch /mnt/a/made'
+	run --separate-stderr unshare --map-root-user --map-users="${u% *},1,${u#* }" --map-groups="${g% *},1,${g#* }" --mount \
+		sh -c '
+			set -e
+			mount -t tmpfs -o mode=0777 tmpfs "$1"
+			touch "$1/f0" "$1/f1"
+			chown 1:1 "$1/f1"
+			timeout -k 5 "$6" "$2" --root "$3" run --bundle "$4" "$5" </dev/null
+			stat -c "host %n %u:%g" "$1/made"
+		' sh "$src" "$BERTH" "$ROOT" "$BUNDLE" "$ID" "$BERTH_TIMEOUT" </dev/null 3>&-
+	printf 'status=%s\n%s\n--- stderr:\n%s\n' "$status" "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	# the engine's 0 and 1 are the container's 0 and 1 through the id-mapped bind
+	[[ "$output" == *"/mnt/a/f0 0:0"* ]]
+	[[ "$output" == *"/mnt/a/f1 1:1"* ]]
+	# and unmapped (the overflow id) through the plain one
+	[[ "$output" == *"/mnt/b/f0 65534:65534"* ]]
+	# the container's root (the engine's 1000) wrote a file the engine sees as its root's
+	[[ "$output" == *"host $src/made 0:0"* ]]
+}
