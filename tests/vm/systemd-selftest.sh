@@ -3,14 +3,17 @@
 # that it can host tests of a systemd cgroup driver: PID 1 is systemd and boot
 # finished; /sys/fs/cgroup is a pure cgroup2 with the controllers; systemd
 # answers on D-Bus; berthuser's lingering systemd instance runs with a delegated
-# cgroup; and Debian's runc runs containers under --systemd-cgroup, as root
+# cgroup; and runc (Debian's, or RUNC) runs containers under --systemd-cgroup, as root
 # (a scope under system.slice, its limits set through systemd) and as
 # berthuser (a scope of the user's instance). Exit status 0 when all pass.
-# usage (as root): tests/vm/systemd-selftest.sh [systemd-guest.sh options]
+# usage (as root): [RUNC=PATH] tests/vm/systemd-selftest.sh [systemd-guest.sh options]
+# RUNC names a runc binary of the host to use instead of Debian's (e.g. the
+# project's runc 1.5.3 oracle; it may link libseccomp and libc dynamically).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+[ -z "${RUNC:-}" ] || cp "$RUNC" "$dir/runc"
 
 cat >"$dir/selftest.sh" <<'GUEST'
 set -u
@@ -66,7 +69,12 @@ check "memory and pids are delegated" sh -c "grep -qw memory $ucg/cgroup.control
 check "berthuser has subordinate ids" grep -q '^berthuser:' /etc/subuid
 
 echo "--- runc --systemd-cgroup, as root"
-runc --version | head -1
+runc=/usr/sbin/runc
+if [ -e runc ]; then # the host's, where berthuser can run it too
+	install -m 755 runc /usr/local/bin/runc && runc=/usr/local/bin/runc
+fi
+runc() { "$runc" "$@"; }
+echo "$runc: $(runc --version | head -1)"
 bundle() { # dir: a busybox bundle made by runc spec (ARGS: sleep 600)
 	mkdir -p "$1/rootfs/bin"
 	cp /bin/busybox "$1/rootfs/bin/"
@@ -79,7 +87,7 @@ jq '.process.args = ["sleep", "600"] | .process.terminal = false
 	| .linux.cgroupsPath = "system.slice:berth-selftest:c1"
 	| .linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 42}' \
 	$b/config.json >$b/c.json && mv $b/c.json $b/config.json
-check "runc --systemd-cgroup run -d c1" sh -c 'cd /tmp/c1 && runc --systemd-cgroup run -d c1 </dev/null >/dev/null'
+check "runc --systemd-cgroup run -d c1" sh -c "cd /tmp/c1 && $runc --systemd-cgroup run -d c1 </dev/null >/dev/null"
 pid=$(runc state c1 | jq .pid)
 cg=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
 echo "c1: pid $pid in $cg; unit: $(systemctl show -p Id,ActiveState,MemoryMax,TasksMax berth-selftest-c1.scope | paste -sd' ')"
@@ -95,17 +103,17 @@ check "its cgroup is gone" [ ! -e /sys/fs/cgroup$cg ]
 echo "--- runc --systemd-cgroup, as berthuser (the user's instance)"
 b=/tmp/c2
 mkdir -p $b && chown berthuser: $b
-as_user sh -c "cd $b && mkdir -p rootfs/bin && cp /bin/busybox rootfs/bin/ && ln -s busybox rootfs/bin/sh && ln -s busybox rootfs/bin/sleep && runc spec --rootless"
+as_user sh -c "cd $b && mkdir -p rootfs/bin && cp /bin/busybox rootfs/bin/ && ln -s busybox rootfs/bin/sh && ln -s busybox rootfs/bin/sleep && $runc spec --rootless"
 jq '.process.args = ["sleep", "600"] | .process.terminal = false
 	| .linux.cgroupsPath = "user.slice:berth-selftest:c2" | .linux.resources.pids = {limit: 42}' \
 	$b/config.json >$b/c.json && mv $b/c.json $b/config.json && chown berthuser: $b/config.json
-check "rootless runc --systemd-cgroup run -d c2" as_user sh -c "cd $b && runc --systemd-cgroup run -d c2 </dev/null >/dev/null"
-pid=$(as_user runc state c2 | jq .pid)
+check "rootless runc --systemd-cgroup run -d c2" as_user sh -c "cd $b && $runc --systemd-cgroup run -d c2 </dev/null >/dev/null"
+pid=$(as_user $runc state c2 | jq .pid)
 cg=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
 echo "c2: pid $pid (uid $(stat -c %u /proc/$pid)) in $cg"
 check "c2 is in a scope of berthuser's manager" [ "$cg" = /user.slice/user-1000.slice/user@1000.service/user.slice/berth-selftest-c2.scope ]
 check "pids.max in c2's cgroup" [ "$(cat /sys/fs/cgroup$cg/pids.max)" = 42 ]
-check "rootless runc delete -f c2" as_user runc delete -f c2
+check "rootless runc delete -f c2" as_user $runc delete -f c2
 check "c2's cgroup is gone" [ ! -e /sys/fs/cgroup$cg ]
 
 echo "systemd-selftest: $passes passed, $fails failed"
