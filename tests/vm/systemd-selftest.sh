@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# systemd-selftest.sh: boot the systemd guest once (systemd-guest.sh) and check
+# systemd-selftest.sh: boot the systemd guest (systemd-guest.sh) and check
 # that it can host tests of a systemd cgroup driver: PID 1 is systemd and boot
 # finished; /sys/fs/cgroup is a pure cgroup2 with the controllers; systemd
 # answers on D-Bus; berthuser's lingering systemd instance runs with a delegated
 # cgroup; and runc (Debian's, or RUNC) runs containers under --systemd-cgroup, as root
 # (a scope under system.slice, its limits set through systemd) and as
-# berthuser (a scope of the user's instance). Exit status 0 when all pass.
+# berthuser (a scope of the user's instance). Then, on the host: the guest's
+# file came back through /files, and a second boot sent to emergency mode
+# ends with 125, saying so. Exit status 0 when all pass.
 # usage (as root): [RUNC=PATH] tests/vm/systemd-selftest.sh [systemd-guest.sh options]
 # RUNC names a runc binary of the host to use instead of Debian's (e.g. the
 # project's runc 1.5.3 oracle; it may link libseccomp and libc dynamically).
@@ -116,7 +118,26 @@ check "pids.max in c2's cgroup" [ "$(cat /sys/fs/cgroup$cg/pids.max)" = 42 ]
 check "rootless runc delete -f c2" as_user $runc delete -f c2
 check "c2's cgroup is gone" [ ! -e /sys/fs/cgroup$cg ]
 
-echo "systemd-selftest: $passes passed, $fails failed"
+echo "$passes $fails" >counts # for the host, through /files
+echo "systemd-selftest: in the guest: $passes passed, $fails failed"
 [ $fails = 0 ]
 GUEST
-"$here/systemd-guest.sh" "$@" --files "$dir" -- bash selftest.sh
+rc=0
+"$here/systemd-guest.sh" "$@" --files "$dir" -- bash selftest.sh || rc=$?
+read -r passes fails <"$dir/counts" || { echo "FAIL: no counts in /files from the guest"; exit 1; }
+echo "PASS: the guest's file reached the host through /files"
+passes=$((passes + 1))
+[ $rc = 0 ] || [ $fails != 0 ] || { echo "FAIL: exit status $rc, not 0, though all passed"; fails=$((fails + 1)); }
+
+# A boot that fails ends the run with 125, saying why: here, one sent to
+# emergency mode.
+rc=0
+VM_APPEND="${VM_APPEND:-} systemd.unit=emergency.target" "$here/systemd-guest.sh" "$@" -- true \
+	>"$dir/emergency.out" 2>&1 || rc=$?
+if [ $rc = 125 ] && grep -q 'VM_FAILED: boot reached emergency mode' "$dir/emergency.out"; then
+	echo "PASS: a boot to emergency mode exits 125, saying so" && passes=$((passes + 1))
+else
+	echo "FAIL: a boot to emergency mode exited $rc:" && tail -n 20 "$dir/emergency.out" && fails=$((fails + 1))
+fi
+echo "systemd-selftest: $passes passed, $fails failed"
+[ $fails = 0 ]
