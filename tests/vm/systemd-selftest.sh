@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# systemd-selftest.sh: boot the systemd guest once (systemd-guest.sh) and check
+# systemd-selftest.sh: boot the systemd guest (systemd-guest.sh) and check
 # that it can host tests of a systemd cgroup driver: PID 1 is systemd and boot
 # finished; /sys/fs/cgroup is a pure cgroup2 with the controllers; systemd
 # answers on D-Bus; berthuser's lingering systemd instance runs with a delegated
-# cgroup; and Debian's runc runs containers under --systemd-cgroup, as root
+# cgroup; and runc (Debian's, or RUNC) runs containers under --systemd-cgroup, as root
 # (a scope under system.slice, its limits set through systemd) and as
-# berthuser (a scope of the user's instance). Exit status 0 when all pass.
-# usage (as root): tests/vm/systemd-selftest.sh [systemd-guest.sh options]
+# berthuser (a scope of the user's instance). Then, on the host: the guest's
+# file came back through /files, and a second boot sent to emergency mode
+# ends with 125, saying so. Exit status 0 when all pass.
+# usage (as root): [RUNC=PATH] tests/vm/systemd-selftest.sh [systemd-guest.sh options]
+# RUNC names a runc binary of the host to use instead of Debian's (e.g. the
+# project's runc 1.5.3 oracle; it may link libseccomp and libc dynamically).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+[ -z "${RUNC:-}" ] || cp "$RUNC" "$dir/runc"
 
 cat >"$dir/selftest.sh" <<'GUEST'
 set -u
@@ -66,7 +71,12 @@ check "memory and pids are delegated" sh -c "grep -qw memory $ucg/cgroup.control
 check "berthuser has subordinate ids" grep -q '^berthuser:' /etc/subuid
 
 echo "--- runc --systemd-cgroup, as root"
-runc --version | head -1
+runc=/usr/sbin/runc
+if [ -e runc ]; then # the host's, where berthuser can run it too
+	install -m 755 runc /usr/local/bin/runc && runc=/usr/local/bin/runc
+fi
+runc() { "$runc" "$@"; }
+echo "$runc: $(runc --version | head -1)"
 bundle() { # dir: a busybox bundle made by runc spec (ARGS: sleep 600)
 	mkdir -p "$1/rootfs/bin"
 	cp /bin/busybox "$1/rootfs/bin/"
@@ -79,7 +89,7 @@ jq '.process.args = ["sleep", "600"] | .process.terminal = false
 	| .linux.cgroupsPath = "system.slice:berth-selftest:c1"
 	| .linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 42}' \
 	$b/config.json >$b/c.json && mv $b/c.json $b/config.json
-check "runc --systemd-cgroup run -d c1" sh -c 'cd /tmp/c1 && runc --systemd-cgroup run -d c1 </dev/null >/dev/null'
+check "runc --systemd-cgroup run -d c1" sh -c "cd /tmp/c1 && $runc --systemd-cgroup run -d c1 </dev/null >/dev/null"
 pid=$(runc state c1 | jq .pid)
 cg=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
 echo "c1: pid $pid in $cg; unit: $(systemctl show -p Id,ActiveState,MemoryMax,TasksMax berth-selftest-c1.scope | paste -sd' ')"
@@ -95,20 +105,39 @@ check "its cgroup is gone" [ ! -e /sys/fs/cgroup$cg ]
 echo "--- runc --systemd-cgroup, as berthuser (the user's instance)"
 b=/tmp/c2
 mkdir -p $b && chown berthuser: $b
-as_user sh -c "cd $b && mkdir -p rootfs/bin && cp /bin/busybox rootfs/bin/ && ln -s busybox rootfs/bin/sh && ln -s busybox rootfs/bin/sleep && runc spec --rootless"
+as_user sh -c "cd $b && mkdir -p rootfs/bin && cp /bin/busybox rootfs/bin/ && ln -s busybox rootfs/bin/sh && ln -s busybox rootfs/bin/sleep && $runc spec --rootless"
 jq '.process.args = ["sleep", "600"] | .process.terminal = false
 	| .linux.cgroupsPath = "user.slice:berth-selftest:c2" | .linux.resources.pids = {limit: 42}' \
 	$b/config.json >$b/c.json && mv $b/c.json $b/config.json && chown berthuser: $b/config.json
-check "rootless runc --systemd-cgroup run -d c2" as_user sh -c "cd $b && runc --systemd-cgroup run -d c2 </dev/null >/dev/null"
-pid=$(as_user runc state c2 | jq .pid)
+check "rootless runc --systemd-cgroup run -d c2" as_user sh -c "cd $b && $runc --systemd-cgroup run -d c2 </dev/null >/dev/null"
+pid=$(as_user $runc state c2 | jq .pid)
 cg=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
 echo "c2: pid $pid (uid $(stat -c %u /proc/$pid)) in $cg"
 check "c2 is in a scope of berthuser's manager" [ "$cg" = /user.slice/user-1000.slice/user@1000.service/user.slice/berth-selftest-c2.scope ]
 check "pids.max in c2's cgroup" [ "$(cat /sys/fs/cgroup$cg/pids.max)" = 42 ]
-check "rootless runc delete -f c2" as_user runc delete -f c2
+check "rootless runc delete -f c2" as_user $runc delete -f c2
 check "c2's cgroup is gone" [ ! -e /sys/fs/cgroup$cg ]
 
-echo "systemd-selftest: $passes passed, $fails failed"
+echo "$passes $fails" >counts # for the host, through /files
+echo "systemd-selftest: in the guest: $passes passed, $fails failed"
 [ $fails = 0 ]
 GUEST
-"$here/systemd-guest.sh" "$@" --files "$dir" -- bash selftest.sh
+rc=0
+"$here/systemd-guest.sh" "$@" --files "$dir" -- bash selftest.sh || rc=$?
+read -r passes fails <"$dir/counts" || { echo "FAIL: no counts in /files from the guest"; exit 1; }
+echo "PASS: the guest's file reached the host through /files"
+passes=$((passes + 1))
+[ $rc = 0 ] || [ $fails != 0 ] || { echo "FAIL: exit status $rc, not 0, though all passed"; fails=$((fails + 1)); }
+
+# A boot that fails ends the run with 125, saying why: here, one sent to
+# emergency mode.
+rc=0
+VM_APPEND="${VM_APPEND:-} systemd.unit=emergency.target" "$here/systemd-guest.sh" "$@" -- true \
+	>"$dir/emergency.out" 2>&1 || rc=$?
+if [ $rc = 125 ] && grep -q 'VM_FAILED: boot reached emergency mode' "$dir/emergency.out"; then
+	echo "PASS: a boot to emergency mode exits 125, saying so" && passes=$((passes + 1))
+else
+	echo "FAIL: a boot to emergency mode exited $rc:" && tail -n 20 "$dir/emergency.out" && fails=$((fails + 1))
+fi
+echo "systemd-selftest: $passes passed, $fails failed"
+[ $fails = 0 ]
