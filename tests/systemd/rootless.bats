@@ -16,8 +16,9 @@ teardown() {
 
 @test "systemd rootless: the container runs in a scope of the user's instance, with its limits" {
 	update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 12}, "cpu": {"quota": 30000, "period": 100000}}'
-	# no cgroup namespace in a rootless spec: inside, the scope's full path
-	set_cmd 'cat /proc/self/cgroup; sleep 1000'
+	# inside, the limit in the container's cgroup as it sees it: "/" in a cgroup
+	# namespace, else the scope's full path (through the rbind of the host's /sys)
+	set_cmd 'cg=$(sed -n "s/^0:://p" /proc/self/cgroup); cat /proc/self/cgroup "/sys/fs/cgroup${cg%/}/memory.max"; sleep 1000'
 	sd_run_d "$ID"
 	pid=$(pid_of "$ID")
 	load_props "$UNIT"
@@ -32,7 +33,7 @@ teardown() {
 	[ "$(cat "$CGDIR/memory.max")" = 67108864 ]
 	[ "$(cat "$CGDIR/pids.max")" = 12 ]
 	[ "$(cat "$CGDIR/cpu.max")" = "30000 100000" ]
-	wait_for_line "$(cout "$ID")" "0::${CGDIR#/sys/fs/cgroup}" 30
+	wait_for_line "$(cout "$ID")" 67108864 30 || { cat "$(cout "$ID")" "$(cerr "$ID")"; false; }
 	# the system manager knows nothing of it
 	[ "$(systemctl show -P LoadState "$UNIT")" = not-found ]
 }
