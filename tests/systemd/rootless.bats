@@ -16,7 +16,9 @@ teardown() {
 
 @test "systemd rootless: the container runs in a scope of the user's instance, with its limits" {
 	update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 12}, "cpu": {"quota": 30000, "period": 100000}}'
-	set_cmd 'cat /sys/fs/cgroup/memory.max; sleep 1000'
+	# inside, the limit in the container's cgroup as it sees it: "/" in a cgroup
+	# namespace, else the scope's full path (through the rbind of the host's /sys)
+	set_cmd 'cg=$(sed -n "s/^0:://p" /proc/self/cgroup); cat /proc/self/cgroup "/sys/fs/cgroup${cg%/}/memory.max"; sleep 1000'
 	sd_run_d "$ID"
 	pid=$(pid_of "$ID")
 	load_props "$UNIT"
@@ -31,7 +33,7 @@ teardown() {
 	[ "$(cat "$CGDIR/memory.max")" = 67108864 ]
 	[ "$(cat "$CGDIR/pids.max")" = 12 ]
 	[ "$(cat "$CGDIR/cpu.max")" = "30000 100000" ]
-	wait_for_line "$(cout "$ID")" 67108864
+	wait_for_line "$(cout "$ID")" 67108864 30 || { cat "$(cout "$ID")" "$(cerr "$ID")"; false; }
 	# the system manager knows nothing of it
 	[ "$(systemctl show -P LoadState "$UNIT")" = not-found ]
 }
