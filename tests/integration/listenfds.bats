@@ -58,7 +58,7 @@ ENVIRON='xargs -0 -n1 </proc/self/environ | grep ^LISTEN_ | sort'
 	[ "$output" = "fd 3 pid 1" ]
 	run connect "$S2"
 	[ "$output" = "fd 4 pid 1" ]
-	wait_for_status "$ID" stopped
+	wait_for_status "$ID" stopped 30
 	cat "$(cout "$ID")"
 	run cat "$(cout "$ID")"
 	[ "${lines[0]}" = LISTEN_FDS=2 ]
@@ -95,7 +95,7 @@ ENVIRON='xargs -0 -n1 </proc/self/environ | grep ^LISTEN_ | sort'
 	[ "$output" = "fd 3 pid 1" ]
 	run connect "$S2"
 	[ "$output" = "fd 4 pid 1" ]
-	wait_for_status "$ID" stopped
+	wait_for_status "$ID" stopped 30
 	cat "$(cout "$ID")"
 	run cat "$(cout "$ID")"
 	[ "${lines[0]}" = LISTEN_FDS=2 ]
@@ -135,7 +135,7 @@ LISTEN_PID=1" ]
 	[ "$output" = "fd 3 pid $pid" ]
 	run connect "$S2"
 	[ "$output" = "fd 4 pid $pid" ]
-	wait_pid_gone "$pid"
+	wait_for_status "$ID" stopped 30
 	cat "$(cout "$ID")"
 	run cat "$(cout "$ID")"
 	[ "${lines[1]}" = "LISTEN_PID=$pid" ]

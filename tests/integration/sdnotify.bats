@@ -92,9 +92,9 @@ running() {
 	set_cmd 'echo up >/host/started; while [ ! -e /host/go ]; do sleep 0.05; done; /sdnotify send READY=1; exec sleep 100'
 	runtime_bg "$BATS_TEST_TMPDIR/run.log" run -d --bundle "$BUNDLE" --pid-file "$(pidfile "$ID")" "$ID"
 	local rt=$!
-	wait_for_file "$(pidfile "$ID")" 10
+	wait_for_file "$(pidfile "$ID")" 30
 	track_pid "$(cat "$(pidfile "$ID")")"
-	wait_for_file "$HOSTDIR/started" 10
+	wait_for_file "$HOSTDIR/started" 30
 	# the process runs and has not notified: the runtime is still waiting, and the
 	# host has been told nothing
 	sleep 0.3
@@ -120,7 +120,7 @@ running() {
 	[ ! -e "$HOSTDIR/started" ]
 	runtime_bg "$BATS_TEST_TMPDIR/start.log" start "$ID"
 	local rt=$!
-	wait_for_file "$HOSTDIR/started" 10
+	wait_for_file "$HOSTDIR/started" 30
 	sleep 0.3
 	running "$rt"
 	[ ! -s "$HOST_OUT" ]
