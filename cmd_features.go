@@ -17,7 +17,7 @@ var featuresCommand = &cli.Command{
 		if err := checkArgCount(c, 0); err != nil {
 			return err
 		}
-		yes, no := true, false
+		yes := true
 		sec := seccomp.Enabled()
 		f := features.Features{
 			OCIVersionMin: "1.0.0",
@@ -27,7 +27,7 @@ var featuresCommand = &cli.Command{
 			Linux: &features.Linux{
 				Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 				Capabilities: capabilities.Known(),
-				Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &yes},
+				Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &yes, Rdma: &yes},
 				Seccomp: &features.Seccomp{
 					Enabled:        &sec,
 					Actions:        seccomp.Actions(),
@@ -36,8 +36,19 @@ var featuresCommand = &cli.Command{
 					KnownFlags:     seccomp.KnownFlags(),
 					SupportedFlags: seccomp.SupportedFlags(),
 				},
-				Apparmor: &features.Apparmor{Enabled: &no},
-				Selinux:  &features.Selinux{Enabled: &no},
+				// features-linux.md: "enabled" says the runtime supports
+				// the module, not that the host runs it; where it does
+				// not, create refuses the profile or label, naming it.
+				Apparmor: &features.Apparmor{Enabled: &yes},
+				Selinux:  &features.Selinux{Enabled: &yes},
+				// Where the host has no resctrl, create refuses
+				// linux.intelRdt, naming it.
+				IntelRdt: &features.IntelRdt{Enabled: &yes, Schemata: &yes, Monitoring: &yes},
+				MemoryPolicy: &features.MemoryPolicy{
+					Modes: specconv.KnownMemoryPolicyModes(),
+					Flags: specconv.KnownMemoryPolicyFlags(),
+				},
+				NetDevices: &features.NetDevices{Enabled: &yes},
 				MountExtensions: &features.MountExtensions{
 					IDMap: &features.IDMap{Enabled: &yes},
 				},
@@ -47,6 +58,12 @@ var featuresCommand = &cli.Command{
 				"io.github.seccomp.libseccomp.version": seccomp.LibraryVersion(),
 			},
 		}
-		return printJSON(f)
+		// berth acts on no annotation of config.json (it only hands them
+		// to hooks and state): the list is empty, and says so, rather than
+		// being left out, which a client could read as "unknown".
+		return printJSON(struct {
+			features.Features
+			PotentiallyUnsafeConfigAnnotations []string `json:"potentiallyUnsafeConfigAnnotations"`
+		}{f, []string{}})
 	},
 }

@@ -93,21 +93,7 @@ func align4(n int) int { return (n + 3) &^ 3 }
 // acknowledged request. An NLMSG_ERROR with a code is returned as its errno.
 func (c *Conn) request(typ, flags uint16, body []byte, attrs ...attr) ([][]byte, error) {
 	c.seq++
-	msg := make([]byte, unix.SizeofNlMsghdr, 256)
-	msg = append(msg, body...)
-	for _, a := range attrs {
-		l := unix.SizeofRtAttr + len(a.data)
-		b := make([]byte, align4(l))
-		binary.NativeEndian.PutUint16(b[0:2], uint16(l))
-		binary.NativeEndian.PutUint16(b[2:4], a.typ)
-		copy(b[4:], a.data)
-		msg = append(msg, b...)
-	}
-	h := (*unix.NlMsghdr)(unsafe.Pointer(&msg[0]))
-	h.Len = uint32(len(msg))
-	h.Type = typ
-	h.Flags = flags | unix.NLM_F_REQUEST | unix.NLM_F_ACK
-	h.Seq = c.seq
+	msg := encode(typ, flags, c.seq, body, attrs...)
 	if err := unix.Sendto(c.fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return nil, os.NewSyscallError("sendto netlink", err)
 	}
@@ -145,6 +131,27 @@ func (c *Conn) request(typ, flags uint16, body []byte, attrs ...attr) ([][]byte,
 			}
 		}
 	}
+}
+
+// encode renders one request: the header, body, and each attribute
+// padded to 4 bytes (its length field counts it unpadded).
+func encode(typ, flags uint16, seq uint32, body []byte, attrs ...attr) []byte {
+	msg := make([]byte, unix.SizeofNlMsghdr, 256)
+	msg = append(msg, body...)
+	for _, a := range attrs {
+		l := unix.SizeofRtAttr + len(a.data)
+		b := make([]byte, align4(l))
+		binary.NativeEndian.PutUint16(b[0:2], uint16(l))
+		binary.NativeEndian.PutUint16(b[2:4], a.typ)
+		copy(b[4:], a.data)
+		msg = append(msg, b...)
+	}
+	h := (*unix.NlMsghdr)(unsafe.Pointer(&msg[0]))
+	h.Len = uint32(len(msg))
+	h.Type = typ
+	h.Flags = flags | unix.NLM_F_REQUEST | unix.NLM_F_ACK
+	h.Seq = seq
+	return msg
 }
 
 func ifinfo(index int) []byte {

@@ -119,6 +119,22 @@ set_devices() { update_config --argjson d "$1" '.linux.netDevices = $d'; }
 	wait_ns_gone ve1
 }
 
+@test "netDevices: into a network namespace joined by path; it outlives the container, and the device with it" {
+	# as runc: the devices go into whichever namespace the container has (a CNI-made one,
+	# say); that one is its maker's, so delete leaves it, devices and all
+	ip netns add "$NS-c"
+	defer "ip netns del $NS-c"
+	update_config --arg p "/run/netns/$NS-c" '.linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $p else . end]'
+	set_devices '{"ve0": {"name": "eth3"}}'
+	set_cmd 'exec sleep 100'
+	run_detached "$ID"
+	! ns_has ve0
+	ip -n "$NS-c" -o addr show dev eth3 | grep -q "inet 10.8.8.1/24"
+	berth delete --force "$ID"
+	ip -n "$NS-c" -o link show eth3 | grep -q "[<,]UP[,>]"
+	ns_has ve1
+}
+
 # setup_pair: a fresh ve0/ve1 pair in the test's namespace
 setup_pair() {
 	nsip link add ve0 type veth peer name ve1
