@@ -19,8 +19,10 @@ import (
 //	parent                          init
 //	config (on the config pipe) ->
 //	                                prepare the rootfs (mounts, /dev)
-//	                             <- mount-source   (per bind source init cannot reach)
-//	open it, O_PATH
+//	                             <- mount-source   (per bind source init cannot reach,
+//	                                                and per id-mapped bind)
+//	open it, O_PATH (or make the
+//	id-mapped clone: idmapmount.go)
 //	mount-source-fd + fd         ->               (see mountsource.go)
 //	                             <- hooks          (only if prestart/createRuntime exist)
 //	run prestart, createRuntime
