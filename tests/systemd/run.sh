@@ -2,7 +2,8 @@
 # run.sh [BERTH]: the systemd lane. This host does not run systemd, so the
 # systemd cgroup driver is tested in a throwaway Debian 12 guest whose PID 1 is
 # systemd on a pure cgroup v2 hierarchy (tests/vm/systemd-guest.sh). In one boot:
-#   1. tests/systemd/systemd.bats as root (the system manager);
+#   1. every other tests/systemd/*.bats as root (the system manager): the
+#      cgroup driver (systemd.bats), notify and socket activation (notify.bats);
 #   2. tests/systemd/rootless.bats as berthuser (uid 1000, lingering: its own
 #      systemd instance runs) with --systemd-cgroup going to that instance;
 # each against BERTH and, where it is at hand, against runc 1.5.3 (the oracle):
@@ -69,8 +70,10 @@ filter=$(cat filter)
 : >results
 for rt in $(cat runtimes); do
 	bin=/tmp/sd/rt/$rt
-	echo "=== $rt ($("$bin" --version | head -1)) as root: tests/systemd/systemd.bats"
-	(cd /tmp/sd/repo && BERTH=$bin bats --tap ${filter:+-f "$filter"} tests/systemd/systemd.bats) 2>&1 | tee -a results
+	root_files=$(cd /tmp/sd/repo && ls tests/systemd/*.bats | grep -v '/rootless.bats$')
+	echo "=== $rt ($("$bin" --version | head -1)) as root:" $root_files
+	# shellcheck disable=SC2086 # one word a file
+	(cd /tmp/sd/repo && BERTH=$bin bats --tap ${filter:+-f "$filter"} $root_files) 2>&1 | tee -a results
 	echo "=== $rt as $user: tests/systemd/rootless.bats"
 	(cd /tmp/sd/repo && setpriv --reuid="$uid" --regid="$uid" --init-groups \
 		env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="/home/$user" USER="$user" \
