@@ -16,5 +16,6 @@ if [ -n "$need" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
-# The container clients (containerd, Docker, Podman) that tests/clients drives.
-"$(dirname "$0")/../tests/clients/deps.sh"
+# The container clients tests/clients drives are installed by
+# tests/clients/deps.sh, for `make test` and `make test-clients` only (the
+# Makefile's deps-clients): the demo needs none of them.

@@ -26,6 +26,8 @@ GO=${GO:-$(command -v go 2>/dev/null || echo /usr/local/go/bin/go)}
 # Daemons start slowly on a small machine; nothing here should need more.
 TIMEOUT=${CLIENTS_TIMEOUT:-120}
 IMAGE=berthbox:latest
+# The containerd 2.x and crictl builds (build.sh) and their versions.
+. "$CLIENTS_DIR/versions.sh"
 
 PASSED=0
 FAILED=0
@@ -289,10 +291,11 @@ stop_pid() {
 
 # --- images ------------------------------------------------------------------
 
-# build_tools: the image builder and the CRI client, built once into CACHE.
+# build_tools: the image builder, built into CACHE (Go's build cache makes
+# a rebuild of an unchanged tool take a moment).
 build_tools() {
 	mkdir -p "$CACHE/bin"
-	(cd "$CLIENTS_DIR/tools" && "$GO" build -o "$CACHE/bin/" ./mkimage ./cri) ||
+	(cd "$CLIENTS_DIR/tools" && "$GO" build -o "$CACHE/bin/" ./mkimage) ||
 		{ echo "$SUITE: building tests/clients/tools failed" >&2; exit 1; }
 }
 
