@@ -20,7 +20,7 @@ containerd_lane() {
 		CTRD_VERSION_WANT='^1\.6\.'
 		;;
 	2.4)
-		CLIENTS_CACHE=$CACHE "$CLIENTS_DIR/build.sh" ||
+		GO=$GO CLIENTS_CACHE=$CACHE "$CLIENTS_DIR/build.sh" ||
 			{ echo "$SUITE: building containerd $CONTAINERD2_VERSION failed" >&2; exit 1; }
 		CTRD_DIR=$CONTAINERD2_BIN
 		# (go install leaves no VCS stamp: "2.4.2+unknown".)

@@ -17,7 +17,7 @@
 . "$(dirname "$0")/containerd_daemon.sh"
 clients_setup "cri$(lane_suffix)"
 containerd_lane
-CLIENTS_CACHE=$CACHE "$CLIENTS_DIR/build.sh" || { echo "$SUITE: building crictl failed" >&2; exit 1; }
+GO=$GO CLIENTS_CACHE=$CACHE "$CLIENTS_DIR/build.sh" || { echo "$SUITE: building crictl failed" >&2; exit 1; }
 
 PAUSE_IMAGE=berth.local/pause:1
 IMG=docker.io/library/$IMAGE
