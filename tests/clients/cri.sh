@@ -39,7 +39,7 @@ rt_list() { "$RUNTIME" --root "$RT_ROOT/k8s.io" list -q 2>/dev/null | sort | xar
 state() { cri inspect -o json "$1" | jq -r .status.state; }
 pod_state() { cri inspectp -o json "$1" | jq -r .status.state; }
 # cgroup_gone PATH: no controller has the cgroup PATH any more.
-cgroup_gone() { ! ls -d /sys/fs/cgroup/*/"${1#/}" 2>/dev/null | grep -q .; }
+cgroup_gone() { [ -z "$(ls -d /sys/fs/cgroup/*/"${1#/}" 2>/dev/null)" ]; }
 
 suite_teardown() {
 	local id
@@ -216,7 +216,7 @@ check_match "exec probe timeout: the CRI says so" 'timeout|deadline' "$OUT"
 check "host: the timed-out probe's process is killed" wait_for "sleep 4242 to go" 30 eval '! probe_sleep'
 
 # --- logs, stats, an in-place update ---------------------------------------------
-logs_tick2() { cri logs "$ctr" | grep -qx 'tick 2'; }
+logs_tick2() { grep -qx 'tick 2' <<<"$(cri logs "$ctr")"; }
 check "logs: the container's output arrives in its log" wait_for "tick 2 in the log" 60 logs_tick2
 check_eq "logs: the first line" started "$(cri logs "$ctr" | head -1)"
 check_eq "logs --tail 1: one line" 1 "$(cri logs --tail 1 "$ctr" | wc -l)"

@@ -10,6 +10,10 @@
 #             container names start with it, so checks and cleanup only ever
 #             look at what this run made (other people use this machine too).
 #
+# With pipefail, `producer | grep -q` fails when grep exits at its match
+# before the producer has written everything (SIGPIPE): text is handed to
+# grep -q as a here-string, never through a pipe.
+#
 # Results are printed TAP-like ("ok N - ..." / "not ok N - ..."); the script
 # ends with "NAME: N passed, N failed" and exits non-zero if anything failed.
 # An EXIT trap stops the daemons by pid, removes what they left (processes
@@ -80,8 +84,8 @@ clean_outside() {
 		dir=${OUTSIDE_PATHS[i]}
 		[ -d "$dir" ] || continue
 		for e in $(ls -A "$dir"); do
-			printf '%s\n' "${OUTSIDE_BEFORE[i]}" | grep -qxF -- "$e" && continue
-			printf '%s\n' "$listening" | grep -qxF -- "$dir/$e" && continue
+			grep -qxF -- "$e" <<<"${OUTSIDE_BEFORE[i]}" && continue
+			grep -qxF -- "$dir/$e" <<<"$listening" && continue
 			if [ -n "${OUTSIDE_ALL[i]}" ]; then
 				rm -rf "${dir:?}/$e"
 				continue
@@ -103,7 +107,7 @@ outside_left() {
 			continue
 		fi
 		for e in $(ls -A "$dir" 2>/dev/null); do
-			printf '%s\n' "${OUTSIDE_BEFORE[i]}" | grep -qxF -- "$e" || echo "$dir/$e"
+			grep -qxF -- "$e" <<<"${OUTSIDE_BEFORE[i]}" || echo "$dir/$e"
 		done
 	done
 }
@@ -151,7 +155,7 @@ check_eq() {
 
 # check_match DESC REGEX TEXT
 check_match() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$3"; then
 		pass "$1"
 	else
 		fail "$1: $(printf %q "$3") does not match /$2/"
