@@ -11,15 +11,25 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm test-systemd test-clients bench clean
+.PHONY: all berth deps deps-test demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm test-systemd test-clients bench clean
 
 all: berth
 
 berth:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o berth .
 
+# What the build, the demo and most tests need (Debian packages).
 deps:
 	./scripts/deps.sh
+
+# What only the tests need (scripts/deps-test.sh): qemu and mmdebstrap for
+# the VM guests, dbus-daemon for the systemd driver's unit tests, containerd
+# 1.6, Docker and Podman from Debian (tests/clients/deps.sh), and containerd
+# 2.4 and crictl, built with go install once into .cache/clients
+# (tests/clients/build.sh; minutes the first time, nothing after).
+deps-test: deps
+	scripts/deps-test.sh
+	CLIENTS_CACHE=$(CACHE)/clients GO=$(GO) tests/clients/build.sh
 
 # Build berth and run a container from the bundle in demo/ (its rootfs is
 # made from Debian's busybox-static).
@@ -35,7 +45,7 @@ demo: deps berth
 # the cgroup v2 lanes, the VM runners' self-tests, the systemd lane, and the
 # real clients (containerd, its CRI, Docker, Podman, rootless Podman) driving
 # berth.
-test: deps berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm test-systemd test-clients
+test: deps deps-test berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm test-systemd test-clients
 
 unit:
 	$(GO) test ./...
@@ -105,11 +115,11 @@ test-vm:
 test-systemd: berth
 	GO=$(GO) tests/systemd/run.sh $(CURDIR)/berth
 
-# containerd (ctr and CRI), Docker and Podman, each from Debian's packages
-# and started in private directories, driving berth (tests/clients/README.md).
-# RUNTIME=/usr/sbin/runc runs the same scenarios against runc; CLIENTS="docker
-# podman" runs only some.
-test-clients: deps berth
+# containerd 1.6 and 2.4 (ctr, and the CRI through crictl), Docker and
+# Podman, each started in private directories, driving berth
+# (tests/clients/README.md). RUNTIME=.cache/runc-1.5.3/runc runs the same
+# scenarios against runc; CLIENTS="docker podman" runs only some.
+test-clients: deps-test berth
 	CLIENTS_CACHE=$(CACHE)/clients tests/clients/run.sh $(or $(RUNTIME),$(CURDIR)/berth)
 
 # Benchmark berth against runc, crun and floor.c (bench/README.md): writes

@@ -6,12 +6,7 @@ set -eu
 need=""
 # uidmap: newuidmap/newgidmap, for rootless containers that map several ids
 # (the rootless lane of the tests); passwd: useradd/usermod, which make its user.
-# The VM guests of tests/vm (README.md there): qemu-system-x86 (TCG, or KVM),
-# xz-utils for Debian's kernel, mmdebstrap and e2fsprogs for the systemd
-# guest's Debian image; dbus-daemon for the systemd driver's unit tests
-# (a private bus with a fake systemd).
-for p in gcc libseccomp-dev pkg-config busybox-static bats jq strace iproute2 util-linux procps uidmap passwd dbus-daemon \
-	qemu-system-x86 xz-utils mmdebstrap e2fsprogs; do
+for p in gcc libseccomp-dev pkg-config busybox-static bats jq strace iproute2 util-linux procps uidmap passwd; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
@@ -21,5 +16,6 @@ if [ -n "$need" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
-# The container clients (containerd, Docker, Podman) that tests/clients drives.
-"$(dirname "$0")/../tests/clients/deps.sh"
+# What only the tests need (VM guests, the clients) is installed by
+# scripts/deps-test.sh, for `make test` and the lanes that need it: the demo
+# needs none of it.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# containerd through `ctr`, with the runtime under test as the runc v2 shim's
+# containerd through `ctr` (Debian's 1.6, or 2.4 with CONTAINERD_LANE=2.4:
+# containerd2.sh), with the runtime under test as the runc v2 shim's
 # binary (`--runc-binary`, the BinaryName runtime option): run --rm with
 # output, exit codes, a tty, a detached task with exec + ps + pause/resume +
 # kill + delete, and a memory limit; each checked from the host too (the
@@ -8,7 +9,8 @@
 # usage: RUNTIME=/path/to/berth tests/clients/containerd.sh (RUNTIME=/usr/sbin/runc works too)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/containerd_daemon.sh"
-clients_setup containerd
+clients_setup "containerd$(lane_suffix)"
+containerd_lane
 
 NS=$TAG
 # ctr's default cgroup path for a container is /<namespace>/<id>.
@@ -74,6 +76,7 @@ check "the task's pid $pid is alive on the host" pid_alive "$pid"
 check_eq "host: the process is the image's sleep" "sleep 1000" "$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ $//')"
 ppid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
 check_match "host: its parent is the containerd shim" '^containerd-shim' "$(cat "/proc/$ppid/comm")"
+check "host: the shim is the $CTRD_LANE lane's ($CTRD_DIR)" shim_is_lanes "$ppid"
 for c in memory pids freezer cpu; do
 	check_eq "host: it is in the $c cgroup /$NS/$id" "/$NS/$id" "$(pid_cgroup "$pid" $c)"
 done

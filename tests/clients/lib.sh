@@ -10,6 +10,10 @@
 #             container names start with it, so checks and cleanup only ever
 #             look at what this run made (other people use this machine too).
 #
+# With pipefail, `producer | grep -q` fails when grep exits at its match
+# before the producer has written everything (SIGPIPE): text is handed to
+# grep -q as a here-string, never through a pipe.
+#
 # Results are printed TAP-like ("ok N - ..." / "not ok N - ..."); the script
 # ends with "NAME: N passed, N failed" and exits non-zero if anything failed.
 # An EXIT trap stops the daemons by pid, removes what they left (processes
@@ -26,6 +30,8 @@ GO=${GO:-$(command -v go 2>/dev/null || echo /usr/local/go/bin/go)}
 # Daemons start slowly on a small machine; nothing here should need more.
 TIMEOUT=${CLIENTS_TIMEOUT:-120}
 IMAGE=berthbox:latest
+# The containerd 2.x and crictl builds (build.sh) and their versions.
+. "$CLIENTS_DIR/versions.sh"
 
 PASSED=0
 FAILED=0
@@ -78,8 +84,8 @@ clean_outside() {
 		dir=${OUTSIDE_PATHS[i]}
 		[ -d "$dir" ] || continue
 		for e in $(ls -A "$dir"); do
-			printf '%s\n' "${OUTSIDE_BEFORE[i]}" | grep -qxF -- "$e" && continue
-			printf '%s\n' "$listening" | grep -qxF -- "$dir/$e" && continue
+			grep -qxF -- "$e" <<<"${OUTSIDE_BEFORE[i]}" && continue
+			grep -qxF -- "$dir/$e" <<<"$listening" && continue
 			if [ -n "${OUTSIDE_ALL[i]}" ]; then
 				rm -rf "${dir:?}/$e"
 				continue
@@ -101,7 +107,7 @@ outside_left() {
 			continue
 		fi
 		for e in $(ls -A "$dir" 2>/dev/null); do
-			printf '%s\n' "${OUTSIDE_BEFORE[i]}" | grep -qxF -- "$e" || echo "$dir/$e"
+			grep -qxF -- "$e" <<<"${OUTSIDE_BEFORE[i]}" || echo "$dir/$e"
 		done
 	done
 }
@@ -149,7 +155,7 @@ check_eq() {
 
 # check_match DESC REGEX TEXT
 check_match() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$3"; then
 		pass "$1"
 	else
 		fail "$1: $(printf %q "$3") does not match /$2/"
@@ -289,10 +295,11 @@ stop_pid() {
 
 # --- images ------------------------------------------------------------------
 
-# build_tools: the image builder and the CRI client, built once into CACHE.
+# build_tools: the image builder, built into CACHE (Go's build cache makes
+# a rebuild of an unchanged tool take a moment).
 build_tools() {
 	mkdir -p "$CACHE/bin"
-	(cd "$CLIENTS_DIR/tools" && "$GO" build -o "$CACHE/bin/" ./mkimage ./cri) ||
+	(cd "$CLIENTS_DIR/tools" && "$GO" build -o "$CACHE/bin/" ./mkimage) ||
 		{ echo "$SUITE: building tests/clients/tools failed" >&2; exit 1; }
 }
 

@@ -76,7 +76,7 @@ podmanc() {
 prun() { podmanc run --network none --cgroup-parent "$CG_PARENT" "$@"; }
 inspect() { podmanc inspect --format "$1" "$2"; }
 # The runtime's default root: Podman passes no --root.
-rt_knows() { "$RUNTIME" list -q 2>/dev/null | grep -qx "$1"; }
+rt_knows() { grep -qx "$1" <<<"$("$RUNTIME" list -q 2>/dev/null)"; }
 
 suite_teardown() {
 	local ids id

@@ -116,7 +116,7 @@ podmanc() {
 prun() { podmanc run --network none "$@"; }
 inspect() { podmanc inspect --format "$1" "$2"; }
 # The runtime's default root for the user: Podman passes no --root.
-rt_knows() { as_user "$RT_PATH" list -q 2>/dev/null | grep -qx "$1"; }
+rt_knows() { grep -qx "$1" <<<"$(as_user "$RT_PATH" list -q 2>/dev/null)"; }
 rt_forgot() { ! rt_knows "$1"; }
 
 # host_ids_of PID: the real, effective, saved and fs uids, then gids, of PID.
