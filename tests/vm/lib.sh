@@ -203,21 +203,45 @@ vm_run() {
 	[ -z "$files" ] || qemu+=(-fsdev "local,id=files,path=$files,security_model=mapped-xattr"
 		-device virtio-9p-pci,fsdev=files,mount_tag=files)
 	qemu+=("$@")
-	: >"$vm_tmp/out"
-	t0=$(date +%s%N)
-	timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >/dev/null 2>"$vm_tmp/qemu.err" &
-	vm_qpid=$!
-	tail -s 0.1 --pid=$vm_qpid -c +1 -f "$vm_tmp/out" & # stream the command's output
-	vm_tpid=$!
-	if [ $verbose = 1 ]; then # the host's clock at the command's start (the guest's runs slow under TCG on a busy host)
-		(until grep -aq VM_CMD_START "$vm_tmp/console.log" 2>/dev/null; do sleep 0.05; done
-			date +%s%N >"$vm_tmp/t_cmd") &
-		vm_wpid=$!
-	fi
-	qrc=0 && wait $vm_qpid || qrc=$?
-	vm_qpid=''
-	wait $vm_tpid || true
-	vm_tpid=''
+	# Under TCG on a loaded host the guest kernel now and then locks up while it
+	# boots (both vCPUs in soft lockups for minutes, seen in modprobe and mkdir),
+	# and would sit there until the timeout. Before the command has started
+	# nothing has happened yet, so a boot with a soft lockup of 100 s or more (a
+	# slow boot's short stalls are let be) is thrown away and made again, twice
+	# at most.
+	local attempt=1
+	while :; do
+		: >"$vm_tmp/out" && : >"$vm_tmp/console.log" && rm -f "$vm_tmp/stalled"
+		t0=$(date +%s%N)
+		timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >/dev/null 2>"$vm_tmp/qemu.err" &
+		vm_qpid=$!
+		tail -s 0.1 --pid=$vm_qpid -c +1 -f "$vm_tmp/out" & # stream the command's output
+		vm_tpid=$!
+		(while kill -0 $vm_qpid 2>/dev/null; do
+			grep -aq VM_CMD_START "$vm_tmp/console.log" 2>/dev/null && exit 0
+			if grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$vm_tmp/console.log" 2>/dev/null; then
+				: >"$vm_tmp/stalled" && kill $vm_qpid 2>/dev/null
+				exit 0
+			fi
+			sleep 0.5
+		done) &
+		local spid=$!
+		if [ $verbose = 1 ]; then # the host's clock at the command's start (the guest's runs slow under TCG on a busy host)
+			(until grep -aq VM_CMD_START "$vm_tmp/console.log" 2>/dev/null; do sleep 0.05; done
+				date +%s%N >"$vm_tmp/t_cmd") &
+			vm_wpid=$!
+		fi
+		qrc=0 && wait $vm_qpid || qrc=$?
+		vm_qpid=''
+		wait $vm_tpid || true
+		vm_tpid=''
+		wait $spid 2>/dev/null || true
+		[ -e "$vm_tmp/stalled" ] && [ $attempt -lt 3 ] || break
+		vm_say "the guest kernel stalled while it booted, before the command started (attempt $attempt); booting again"
+		tail -n 5 "$vm_tmp/console.log" >&2
+		[ -z "$vm_wpid" ] || { kill $vm_wpid 2>/dev/null; wait $vm_wpid 2>/dev/null || true; vm_wpid=''; }
+		attempt=$((attempt + 1))
+	done
 	t1=$(date +%s%N)
 
 	st=$(grep -ao 'VM_EXIT_STATUS=[0-9]*' "$vm_tmp/console.log" | tail -1 | cut -d= -f2) || true
