@@ -305,6 +305,7 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 		}
 		return c
 	}
+	r.injected = c.injected
 	c.err = ph.ok(e, c.id, r)
 	if c.err == nil && c.class == "tolerated" {
 		c.err = checkTolerated(f, c.injected)

@@ -67,6 +67,7 @@ func (s *Scope) Snapshot() []string {
 	out = append(out, s.state()...)
 	out = append(out, s.procs()...)
 	out = append(out, s.fds()...)
+	out = append(out, s.hostDevices()...)
 	sort.Strings(out)
 	return out
 }

@@ -3,6 +3,7 @@ package leak
 import (
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,20 +49,42 @@ func TestNamesID(t *testing.T) {
 	}
 }
 
-// A snapshot of this process's own scope: its fds are there, and nothing of a
-// container.
+// A snapshot of this process's own scope: its fds and the host's device
+// nodes are there, and nothing of a container.
 func TestSnapshotOwnFds(t *testing.T) {
 	s := &Scope{IDs: []string{"leaktest-nothing-has-this-id"}, Parent: os.Getpid()}
 	snap := s.Snapshot()
 	fds := 0
 	for _, l := range snap {
-		if len(l) > 3 && l[:3] == "fd\t" {
+		switch {
+		case strings.HasPrefix(l, "fd\t"):
 			fds++
-		} else {
+		case strings.HasPrefix(l, "hostdev\t"):
+		default:
 			t.Errorf("unexpected %q", l)
 		}
 	}
 	if fds < 3 {
 		t.Errorf("%d fds of this process in its snapshot", fds)
+	}
+}
+
+func TestHostDevicesKeyedByMode(t *testing.T) {
+	s := &Scope{}
+	var null string
+	for _, l := range s.hostDevices() {
+		if strings.HasPrefix(l, "hostdev\t/dev/null ") {
+			null = l
+		}
+	}
+	if null == "" {
+		t.Skip("no /dev/null here")
+	}
+	changed := strings.Replace(null, " mode ", " mode 9", 1)
+	if d := Diff([]string{null}, []string{changed}); len(d) != 1 {
+		t.Fatalf("a changed mode is not reported: %q", d)
+	}
+	if d := Diff([]string{null}, []string{null}); len(d) != 0 {
+		t.Fatalf("an unchanged node is reported: %q", d)
 	}
 }
