@@ -208,9 +208,6 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 			return err
 		}
 	}
-	if err := step("oom_score_adj", writeOOMScoreAdj(cfg.OOMScoreAdj)); err != nil {
-		return err
-	}
 	// Read as root, before the user switch: the image's /etc/passwd may
 	// be closed to process.user.
 	p.Env = processEnv(p.Env, p.UID)

@@ -44,13 +44,6 @@ func writeSysctls(sysctl map[string]string) error {
 	return nil
 }
 
-func writeOOMScoreAdj(adj *int) error {
-	if adj == nil {
-		return nil
-	}
-	return os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0)
-}
-
 // setRlimits uses syscall.Setrlimit, not unix.Setrlimit: for RLIMIT_NOFILE
 // it also tells the Go runtime not to restore its own startup value at
 // exec, so the container gets exactly the configured limit.

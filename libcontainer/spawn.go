@@ -377,6 +377,9 @@ func (sp *spawner) drive() error {
 	cfg := sp.o.Config
 	boot := bootstrap(cfg, sp.idmaps)
 	logs.Debugf("nsenter bootstrap: %q", boot)
+	if err := writeOOMScoreAdj(sp.cmd.Process.Pid, cfg.OOMScoreAdj); err != nil {
+		return err
+	}
 	if err := sendRaw(sp.sock, boot); err != nil {
 		return err
 	}
