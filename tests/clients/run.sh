@@ -2,8 +2,9 @@
 # Run every client test against the runtime under test, one after the other
 # (each starts and stops its own daemon), and print one closing tally:
 # containerd 1.6 and 2.4 through ctr (containerd, containerd2), their CRI
-# through crictl (cri, cri2), Docker, Podman, and rootless Podman as the user
-# berthtest. containerd 2.4 and crictl are built once into the cache
+# through crictl (cri, cri2), a pod with a user namespace (hostUsers: false)
+# through containerd 2.4 (cri2_userns), Docker, Podman, and rootless Podman
+# as the user berthtest. containerd 2.4 and crictl are built once into the cache
 # (build.sh) by the first script that needs them.
 #
 # usage: tests/clients/run.sh [RUNTIME]   (default: $RUNTIME, $BERTH, or the repo's ./berth)
@@ -14,7 +15,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 passed=0
 failed=0
 failed_suites=""
-for suite in ${CLIENTS:-containerd containerd2 cri cri2 docker podman podman_rootless}; do
+for suite in ${CLIENTS:-containerd containerd2 cri cri2 cri2_userns docker podman podman_rootless}; do
 	log=$(mktemp)
 	start=$SECONDS
 	bash "$dir/$suite.sh" 2>&1 | tee "$log"
