@@ -1,9 +1,10 @@
 package cgroups
 
 import (
-	"bufio"
 	"os"
 	"strings"
+
+	"github.com/berth-runtime/berth/internal/mountinfo"
 )
 
 // Hierarchy is one cgroup filesystem mounted on the host.
@@ -19,38 +20,22 @@ type Hierarchy struct {
 // Hierarchies lists the cgroup mounts under /sys/fs/cgroup, from
 // /proc/self/mountinfo.
 func Hierarchies() ([]Hierarchy, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var hs []Hierarchy
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, x := range fields {
-			if x == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 5 || sep+3 >= len(fields) {
+	for _, in := range infos {
+		if (in.FSType != "cgroup" && in.FSType != "cgroup2") || !strings.HasPrefix(in.MountPoint, "/sys/fs/cgroup") {
 			continue
 		}
-		fstype := fields[sep+1]
-		mp := UnescapeMountinfo(fields[4])
-		if (fstype != "cgroup" && fstype != "cgroup2") || !strings.HasPrefix(mp, "/sys/fs/cgroup") {
-			continue
-		}
-		h := Hierarchy{MountPoint: mp, Root: UnescapeMountinfo(fields[3]), Fstype: fstype}
-		if fstype == "cgroup" {
-			h.Key = v1Controllers(fields[sep+3])
+		h := Hierarchy{MountPoint: in.MountPoint, Root: in.Root, Fstype: in.FSType}
+		if in.FSType == "cgroup" {
+			h.Key = v1Controllers(in.SuperOptions)
 		}
 		hs = append(hs, h)
 	}
-	return hs, sc.Err()
+	return hs, nil
 }
 
 // v1Controllers keeps the options of a v1 super block that name its
@@ -88,17 +73,5 @@ func OwnCgroups(pid string) (map[string]string, error) {
 // UnescapeMountinfo undoes the octal escapes (\040 for a space) of
 // /proc/self/mountinfo.
 func UnescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			b.WriteByte((s[i+1]-'0')*64 + (s[i+2]-'0')*8 + (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return mountinfo.Unescape(s)
 }

@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-runtime/berth/internal/mountinfo"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -104,20 +104,20 @@ func describeFilesystems(path string, submounts bool) string {
 	if err := unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_MNT_ID, &stx); err != nil || stx.Mask&unix.STATX_MNT_ID == 0 {
 		return desc
 	}
-	mounts, err := readMountInfo("/proc/thread-self/mountinfo")
+	mounts, err := mountinfo.Read("/proc/thread-self/mountinfo")
 	if err != nil {
 		return desc
 	}
-	var top *mountInfo
+	var top *mountinfo.Info
 	for i := range mounts {
-		if mounts[i].id == stx.Mnt_id {
+		if uint64(mounts[i].ID) == stx.Mnt_id {
 			top = &mounts[i]
 		}
 	}
 	if top == nil {
 		return desc
 	}
-	desc = "filesystem " + top.fstype
+	desc = "filesystem " + top.FSType
 	if !submounts {
 		return desc
 	}
@@ -127,71 +127,14 @@ func describeFilesystems(path string, submounts bool) string {
 	}
 	var subs []string
 	for _, mi := range mounts {
-		if mi.id != top.id && strings.HasPrefix(mi.mountPoint, real+"/") {
-			subs = append(subs, fmt.Sprintf("%s (filesystem %s)", mi.mountPoint, mi.fstype))
+		if mi.ID != top.ID && strings.HasPrefix(mi.MountPoint, real+"/") {
+			subs = append(subs, fmt.Sprintf("%s (filesystem %s)", mi.MountPoint, mi.FSType))
 		}
 	}
 	if len(subs) > 0 {
 		desc += ", and its submounts " + strings.Join(subs, ", ")
 	}
 	return desc
-}
-
-type mountInfo struct {
-	id         uint64
-	mountPoint string
-	fstype     string
-}
-
-// readMountInfo reads the mount id, mount point and filesystem type of
-// each line of a mountinfo file (proc_pid_mountinfo(5)).
-func readMountInfo(path string) ([]mountInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []mountInfo
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, f := range fields {
-			if f == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 5 || sep+1 >= len(fields) {
-			continue
-		}
-		id, err := strconv.ParseUint(fields[0], 10, 64)
-		if err != nil {
-			continue
-		}
-		out = append(out, mountInfo{id: id, mountPoint: unescapeOctal(fields[4]), fstype: fields[sep+1]})
-	}
-	return out, sc.Err()
-}
-
-// unescapeOctal undoes mountinfo's \ooo escapes (of space, tab, newline
-// and backslash).
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // mappingUserns returns an fd of a user namespace with the mount's

@@ -8,7 +8,6 @@
 package intelrdt
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth-runtime/berth/internal/mountinfo"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -28,45 +28,17 @@ func Root() (string, error) {
 	return rootFrom("/proc/self/mountinfo")
 }
 
-func rootFrom(mountinfo string) (string, error) {
-	f, err := os.Open(mountinfo)
+func rootFrom(path string) (string, error) {
+	infos, err := mountinfo.Read(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		// "36 35 0:30 / /sys/fs/resctrl rw,relatime shared:17 - resctrl resctrl rw"
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		fields, fs := strings.Fields(pre), strings.Fields(post)
-		if ok && len(fields) >= 5 && len(fs) >= 1 && fs[0] == "resctrl" {
-			return unescape(fields[4]), nil
+	for _, in := range infos {
+		if in.FSType == "resctrl" {
+			return in.MountPoint, nil
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("read %s: %w", mountinfo, err)
 	}
 	return "", ErrNoResctrl
-}
-
-// unescape undoes mountinfo's octal escapes (\040 for a space).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // Manager is one container's resctrl group.

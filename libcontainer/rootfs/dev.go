@@ -2,13 +2,12 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/internal/mountinfo"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -135,17 +134,13 @@ func bindDevice(rootfd int, d *configs.Device) error {
 // mountPointOf returns the mount point under which path lies, from
 // /proc/self/mountinfo (the longest matching mount point wins).
 func mountPointOf(path string) (string, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
 		return "", err
 	}
 	best := "/"
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := cgroups.UnescapeMountinfo(f[4])
+	for _, in := range infos {
+		mp := in.MountPoint
 		if (path == mp || strings.HasPrefix(path, strings.TrimSuffix(mp, "/")+"/")) && len(mp) > len(best) {
 			best = mp
 		}

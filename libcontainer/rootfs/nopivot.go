@@ -1,13 +1,12 @@
 package rootfs
 
 import (
-	"os"
 	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/internal/mountinfo"
 )
 
 // hideHostPseudoFS detaches, from the container's mount namespace, every
@@ -56,30 +55,23 @@ func hideHostPseudoFS(root string) error {
 // hostPseudoFSMounts lists the mount points of whole procfs and sysfs
 // mounts outside root, deepest first.
 func hostPseudoFSMounts(root string) ([]string, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	return pseudoFSOutside(string(b), root), nil
+	return pseudoFSOutside(infos, root), nil
 }
 
-// pseudoFSOutside picks from mountinfo text the mount points of whole
-// procfs and sysfs mounts (root field "/": a bind of a subdirectory does
-// not make the filesystem visible to the kernel's check) outside root,
-// deepest first.
-func pseudoFSOutside(mountinfo, root string) []string {
+// pseudoFSOutside picks the mount points of whole procfs and sysfs mounts
+// (root field "/": a bind of a subdirectory does not make the filesystem
+// visible to the kernel's check) outside root, deepest first.
+func pseudoFSOutside(infos []mountinfo.Info, root string) []string {
 	var mps []string
-	for _, line := range strings.Split(mountinfo, "\n") {
-		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-		pre, post, ok := strings.Cut(line, " - ")
-		if !ok {
+	for _, in := range infos {
+		if in.Root != "/" || (in.FSType != "proc" && in.FSType != "sysfs") {
 			continue
 		}
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if len(f) < 5 || len(g) < 1 || f[3] != "/" || (g[0] != "proc" && g[0] != "sysfs") {
-			continue
-		}
-		mp := cgroups.UnescapeMountinfo(f[4])
+		mp := in.MountPoint
 		if mp == root || strings.HasPrefix(mp, strings.TrimSuffix(root, "/")+"/") {
 			continue
 		}

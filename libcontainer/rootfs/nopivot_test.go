@@ -2,7 +2,10 @@ package rootfs
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/berth-runtime/berth/internal/mountinfo"
 )
 
 func TestPseudoFSOutside(t *testing.T) {
@@ -18,7 +21,11 @@ func TestPseudoFSOutside(t *testing.T) {
 31 22 0:28 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw
 32 23 0:22 / /sys/kernel/x rw - sysfs sysfs rw
 `
-	got := pseudoFSOutside(mi, "/run/bundle/rootfs")
+	infos, err := mountinfo.Parse(strings.NewReader(mi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pseudoFSOutside(infos, "/run/bundle/rootfs")
 	// deepest first; the rootfs's own, the bind of a subdirectory and
 	// other filesystems left out; a sibling whose name starts like the
 	// rootfs's is not inside it

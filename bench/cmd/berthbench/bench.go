@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/internal/mountinfo"
 )
 
 // runtime is one contender: an OCI runtime with its own --root, or the
@@ -382,23 +383,14 @@ func (b *bench) cleanup() {
 
 // cgroupMounts lists the mount points of cgroup and cgroup2 filesystems.
 func cgroupMounts() (mps []string, opts []string) {
-	f, err := os.Open("/proc/self/mountinfo")
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
 		return nil, nil
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// id parent maj:min root mountpoint opts [optional...] - fstype source superopts
-		fields := strings.Fields(sc.Text())
-		for i, x := range fields {
-			if x == "-" && i+3 < len(fields) {
-				if fields[i+1] == "cgroup" || fields[i+1] == "cgroup2" {
-					mps = append(mps, fields[4])
-					opts = append(opts, fields[i+3])
-				}
-				break
-			}
+	for _, in := range infos {
+		if in.FSType == "cgroup" || in.FSType == "cgroup2" {
+			mps = append(mps, in.MountPoint)
+			opts = append(opts, in.SuperOptions)
 		}
 	}
 	return mps, opts

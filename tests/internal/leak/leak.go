@@ -27,6 +27,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/berth-runtime/berth/internal/mountinfo"
 )
 
 // Scope is what a test can have made.
@@ -72,49 +74,17 @@ func (s *Scope) Snapshot() []string {
 	return out
 }
 
-// unescape undoes mountinfo's octal escapes (\040 for a space).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 func (s *Scope) mounts() []string {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {
 		return []string{"error\tmountinfo\t" + err.Error()}
 	}
 	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 10 {
+	for _, in := range infos {
+		if !s.underPaths(in.MountPoint) && !s.namesID(in.MountPoint) {
 			continue
 		}
-		mp := unescape(f[4])
-		if !s.underPaths(mp) && !s.namesID(mp) {
-			continue
-		}
-		i := 6
-		for i < len(f) && f[i] != "-" {
-			i++
-		}
-		detail := ""
-		if i+2 < len(f) {
-			detail = f[i+1] + " " + unescape(f[i+2])
-		}
-		out = append(out, "mount\t"+mp+"\t"+detail)
+		out = append(out, "mount\t"+in.MountPoint+"\t"+in.FSType+" "+in.Source)
 	}
 	return out
 }
