@@ -85,7 +85,11 @@ teardown_file() {
 	run -7 dk exec sdbox sh -c 'exit 7'
 	# the runtime docker ran is the one under test
 	[ "$(dk inspect -f '{{.HostConfig.Runtime}}' sdbox)" = under-test ]
-	run -0 "$BERTH" --root /run/docker/runtime-under-test/moby state "$id"
+	# its state is in the runtime's --root that docker gave the shim
+	st=$(find /run -path "*/$id/state.json" -print -quit)
+	[ -n "$st" ]
+	save docker-rtroot "$(dirname "$(dirname "$st")")"
+	run -0 "$BERTH" --root "$(load_saved docker-rtroot)" state "$id"
 	[ "$(jq -r .status <<<"$output")" = running ]
 }
 
@@ -97,6 +101,6 @@ teardown_file() {
 	[ ! -d "/sys/fs/cgroup/system.slice/docker-$id.scope" ]
 	run -0 dk rm sdbox
 	[ -z "$(units_matching 'docker-*.scope')" ]
-	run -0 "$BERTH" --root /run/docker/runtime-under-test/moby list -q
+	run -0 "$BERTH" --root "$(load_saved docker-rtroot)" list -q
 	[ -z "$output" ]
 }
