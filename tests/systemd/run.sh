@@ -4,6 +4,8 @@
 # systemd on a pure cgroup v2 hierarchy (tests/vm/systemd-guest.sh). In one boot:
 #   1. every other tests/systemd/*.bats as root (the system manager): the
 #      cgroup driver (systemd.bats), notify and socket activation (notify.bats);
+#      and the clients in their systemd configuration (clients-*.bats:
+#      containerd's CRI, Podman, Docker), each file starting its daemon once;
 #   2. tests/systemd/rootless.bats as berthuser (uid 1000, lingering: its own
 #      systemd instance runs) with --systemd-cgroup going to that instance;
 # each against BERTH and, where it is at hand, against runc 1.5.3 (the oracle):
@@ -51,7 +53,10 @@ if [ "$runc" != none ]; then
 	fi
 fi
 cp "$repo/tests/integration/helpers.bash" "$work/repo/tests/integration/"
-cp "$repo"/tests/systemd/*.bats "$repo/tests/systemd/helpers.bash" "$work/repo/tests/systemd/"
+cp "$repo"/tests/systemd/*.bats "$repo"/tests/systemd/*.bash "$work/repo/tests/systemd/"
+# The clients-*.bats files' containerd 2.4, crictl and images, made on the host.
+"$repo/tests/systemd/clients-files.sh" "$work/clients" >&2 ||
+	echo "systemd: tests/systemd/clients-files.sh failed: the clients-*.bats tests will fail"
 cp "$repo/scripts/mkrootfs.sh" "$work/repo/scripts/"
 printf '%s' "${SYSTEMD_FILTER:-}" >"$work/filter"
 echo "$runtimes" >"$work/runtimes"
@@ -61,6 +66,8 @@ set -u
 echo "guest: $(uname -r), systemd $(systemctl show -P Version), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 # Off 9p, readable by berthuser.
 rm -rf /tmp/sd && mkdir -p /tmp/sd && cp -a /files/repo /files/rt /tmp/sd/ && chmod -R a+rX /tmp/sd
+# The clients' binaries and images on the guest's disk, not in its memory (/tmp).
+[ ! -d /files/clients ] || cp -a /files/clients /opt/berth-clients
 user=berthuser uid=$(id -u berthuser)
 for _ in $(seq 300); do
 	[ "$(systemctl is-active "user@$uid.service")" = active ] && break

@@ -27,7 +27,7 @@ vm_debian_masked=(
 	systemd-hwdb-update.service systemd-journal-catalog-update.service
 	systemd-update-utmp.service systemd-update-utmp-runlevel.service
 	systemd-pstore.service systemd-journal-flush.service systemd-binfmt.service
-	systemd-sysusers.service systemd-remount-fs.service
+	systemd-sysusers.service systemd-remount-fs.service apparmor.service
 	proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount
 )
 
@@ -38,8 +38,11 @@ vm_debian_image() {
 	local h t0 root
 	h=$(vm_hash "$vm_lib/debian-packages.txt" "$vm_lib/debian-image.sh" <(echo "$kver"))
 	image=$vm_cache/debian-$h.img
-	[ -s "$image" ] && return
-	rm -f "$vm_cache"/debian-*.img # stale ones, from other versions of the list or scripts
+	# Other images are another branch's list or scripts, and may be booted by a
+	# worktree sharing this cache right now: only those no boot has touched for
+	# three days are stale.
+	find "$vm_cache" -maxdepth 1 -name 'debian-*.img' ! -name "${image##*/}" -mtime +2 -delete
+	[ -s "$image" ] && touch "$image" && return
 	vm_need mmdebstrap mmdebstrap
 	vm_need mkfs.ext4 e2fsprogs
 	t0=$(date +%s)
@@ -104,8 +107,9 @@ vm_debian_customize() { # root
 		EOF
 	done
 	chroot "$r" systemctl mask "${vm_debian_masked[@]}" >/dev/null 2>&1
-	# containerd is installed for tests that start it; it need not slow every boot.
-	chroot "$r" systemctl disable containerd.service >/dev/null 2>&1 || true
+	# containerd and Docker are installed for tests that start them; they need
+	# not slow every boot.
+	chroot "$r" systemctl disable containerd.service docker.service docker.socket >/dev/null 2>&1 || true
 
 	# The rootless user: subordinate ids for newuidmap, and lingering, so that
 	# its systemd instance (user@1000.service, a delegated cgroup) runs at boot.
