@@ -287,6 +287,7 @@ func (r *restorer) notify(script string, pid, fd int) error {
 		r.pid, r.start = pid, start
 		r.c.State.Pid, r.c.State.StartTime = pid, start
 		r.c.State.Created = time.Now().UTC()
+		addRestoredTimeNs(r.c.State.Config, pid)
 		return saveState(r.c.Dir, r.c.State)
 	case "orphan-pts-master":
 		if fd < 0 {
@@ -298,6 +299,21 @@ func (r *restorer) notify(script string, pid, fd int) error {
 	}
 	closeFd(fd)
 	return nil
+}
+
+// addRestoredTimeNs: CRIU restores the tree into a time namespace of its
+// own (so that its monotonic clocks do not jump) where the kernel has them;
+// exec joins the namespaces the config lists, so it is listed, as runc does.
+func addRestoredTimeNs(cfg *configs.Config, pid int) {
+	if _, ok := cfg.NamespacePath("time"); ok {
+		return
+	}
+	mine, err1 := os.Readlink("/proc/self/ns/time")
+	theirs, err2 := os.Readlink(fmt.Sprintf("/proc/%d/ns/time", pid))
+	if err1 != nil || err2 != nil || mine == theirs {
+		return
+	}
+	cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: "time", Flag: unix.CLONE_NEWTIME})
 }
 
 // cleanup undoes a failed restore: processes, root bind, cgroups, state.
