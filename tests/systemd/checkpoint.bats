@@ -219,3 +219,42 @@ log_continuous() {
 	[ "$(sed -n 1p "$hooklog" | jq -r '.[2]')" = "$pid" ]
 	sd delete --force "$ID"
 }
+
+@test "checkpoint: podman container checkpoint / restore with the runtime under test" {
+	command -v podman >/dev/null || skip "no podman in the guest image (tests/vm/debian-packages.txt)"
+	local P=$BATS_TEST_TMPDIR/podman name=$ID-pod id pid0 pid1 n0
+	mkdir -p "$P"
+	pm() {
+		timeout --foreground -k 5 120 podman --root "$P/root" --runroot "$P/runroot" \
+			--runtime "$BERTH" --events-backend file "$@" 3>&-
+	}
+	defer "podman --root '$P/root' --runroot '$P/runroot' rm -f -t 0 -a; podman --root '$P/root' --runroot '$P/runroot' system reset -f"
+	# the bundle's busybox as a local image (no registry here)
+	tar -C "$BUNDLE/rootfs" -c . | pm import - localhost/berthbox:cr >/dev/null
+	id=$(pm run -d --name "$name" --network none -v "$HOSTDIR:/host" localhost/berthbox:cr \
+		sh -c "$(jq -r '.process.args[2]' "$BUNDLE/config.json")")
+	echo "container $id"
+	wait_count 3
+	pid0=$(pm inspect --format '{{.State.Pid}}' "$id")
+	# the runtime under test runs it (podman passes no --root: its default root)
+	"$BERTH" state "$id" | jq -e --argjson p "$pid0" '.pid == $p and .status == "running"'
+
+	pm container checkpoint "$id"
+	[ "$(pm inspect --format '{{.State.Status}}' "$id")" = exited ]
+	wait_pid_gone "$pid0"
+	n0=$(count)
+
+	pm container restore "$id"
+	[ "$(pm inspect --format '{{.State.Status}}' "$id")" = running ]
+	pid1=$(pm inspect --format '{{.State.Pid}}' "$id")
+	[ "$pid1" != "$pid0" ]
+	"$BERTH" state "$id" | jq -e --argjson p "$pid1" '.pid == $p and .status == "running"'
+	wait_count $((n0 + 3))
+	log_continuous
+	[ "$(pm exec "$id" sh -c 'echo exec-ok')" = exec-ok ]
+
+	pm rm -f -t 0 "$id"
+	run "$BERTH" state "$id"
+	[ "$status" -ne 0 ]
+	wait_pid_gone "$pid1"
+}
