@@ -400,7 +400,7 @@ func readDescriptors(dir string) ([]string, error) {
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			if _, serr := os.Stat(dir); serr != nil {
-				return nil, fmt.Errorf("--image-path %s: %w", dir, serr)
+				return nil, fmt.Errorf("--image-path %s: no CRIU images there: %w", dir, serr)
 			}
 			return nil, fmt.Errorf("--image-path %s: no %s: not the images of a checkpoint (a pre-dump is not restorable)", dir, descriptorsFile)
 		}
