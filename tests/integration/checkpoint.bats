@@ -182,3 +182,22 @@ start_sleeper() {
 	[ "$(pid_of "$ID")" = "$pid" ]
 	[[ "$output" == *"container with given ID already exists"* ]]
 }
+
+@test "create: a stdio fd on the host's /dev/null becomes the container's own /dev/null (CRIU can dump it)" {
+	start_sleeper
+	local pid host_mnt n
+	pid=$(pid_of "$ID")
+	exec {n}</dev/null
+	host_mnt=$(awk '/^mnt_id:/ {print $2}' "/proc/self/fdinfo/$n")
+	exec {n}<&-
+	# stdin was the host's /dev/null (_detached); stdout and stderr are files
+	[ "$(readlink "/proc/$pid/fd/0")" = /dev/null ]
+	local mnt
+	mnt=$(awk '/^mnt_id:/ {print $2}' "/proc/$pid/fdinfo/0")
+	echo "host /dev/null on mount $host_mnt, the container's stdin on $mnt"
+	[ "$mnt" != "$host_mnt" ]
+	# the mount is one of the container's: its /dev
+	awk -v m="$mnt" '$1 == m { print; found = 1 } END { exit !found }' "/proc/$pid/mountinfo" | grep -q ' /dev '
+	# and the files are left alone
+	[ "$(readlink "/proc/$pid/fd/1")" = "$(cout "$ID")" ]
+}
