@@ -202,6 +202,11 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 		if err := step("readonly and masked paths", rootfs.ProtectPaths(cfg)); err != nil {
 			return err
 		}
+		if _, own := cfg.NamespacePath("mount"); own {
+			if err := step("reopen /dev/null", reopenDevNull()); err != nil {
+				return err
+			}
+		}
 	}
 	if p.Terminal {
 		if err := step("console", setupConsole(env.sock, p)); err != nil {

@@ -178,3 +178,33 @@ func closeExtraFds(first int) error {
 	}
 	return nil
 }
+
+// reopenDevNull puts the container's own /dev/null in place of a stdio fd
+// that is the host's (Podman's conmon, containerd give /dev/null for an
+// unused stdin): the same device, but on a mount outside the container's
+// mount namespace, which CRIU cannot dump ("Can't lookup mount"), as runc
+// found. A container without a /dev/null of its own keeps what it has.
+func reopenDevNull() error {
+	f, err := os.OpenFile("/dev/null", os.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var null unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &null); err != nil || null.Mode&unix.S_IFMT != unix.S_IFCHR {
+		return nil
+	}
+	for fd := 0; fd < 3; fd++ {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			continue
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != null.Rdev || st.Dev == null.Dev {
+			continue
+		}
+		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("reopen /dev/null as fd %d: %w", fd, err)
+		}
+	}
+	return nil
+}

@@ -3,11 +3,13 @@
 # of tests/vm (README.md there): qemu-system-x86 (TCG, or KVM), xz-utils for
 # Debian's kernel, mmdebstrap and e2fsprogs for the systemd guest's image;
 # dbus-daemon for the systemd driver's unit tests (a private bus with a fake
-# systemd); then the container clients of tests/clients (tests/clients/deps.sh).
+# systemd); criu for tests/integration/checkpoint.bats (its errors on this
+# host; the real dumps run in the systemd guest); then the container
+# clients of tests/clients (tests/clients/deps.sh).
 # scripts/deps.sh, for the build and the demo, comes first.
 set -eu
 need=""
-for p in qemu-system-x86 xz-utils mmdebstrap e2fsprogs dbus-daemon; do
+for p in qemu-system-x86 xz-utils mmdebstrap e2fsprogs dbus-daemon criu; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then

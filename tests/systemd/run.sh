@@ -3,9 +3,10 @@
 # systemd cgroup driver is tested in a throwaway Debian 12 guest whose PID 1 is
 # systemd on a pure cgroup v2 hierarchy (tests/vm/systemd-guest.sh). In one boot:
 #   1. every other tests/systemd/*.bats as root (the system manager): the
-#      cgroup driver (systemd.bats), notify and socket activation (notify.bats);
-#      and the clients in their systemd configuration (clients-*.bats:
-#      containerd's CRI, Podman, Docker), each file starting its daemon once;
+#      cgroup driver (systemd.bats), notify and socket activation (notify.bats),
+#      checkpoint/restore with the guest's criu (checkpoint.bats), and the
+#      clients in their systemd configuration (clients-*.bats: containerd's
+#      CRI, Podman, Docker), each file starting its daemon once;
 #   2. tests/systemd/rootless.bats as berthuser (uid 1000, lingering: its own
 #      systemd instance runs) with --systemd-cgroup going to that instance;
 # each against BERTH and, where it is at hand, against runc 1.5.3 (the oracle):
