@@ -18,6 +18,20 @@ import (
 	"github.com/berth-runtime/berth/internal/logs"
 )
 
+// ErrHierarchy marks a refusal that depends on the host's hierarchy, not on
+// the value: a v1-only setting rendered for v2, or the reverse. Such a
+// value is valid in config.json, and only the driver of the host refuses
+// it (cgroups.CheckResources lets it pass).
+var ErrHierarchy = errors.New("not supported by this cgroup hierarchy")
+
+// Hierarchy marks err as ErrHierarchy's, keeping its message.
+func Hierarchy(err error) error { return hierarchyError{err} }
+
+type hierarchyError struct{ error }
+
+func (e hierarchyError) Unwrap() error { return e.error }
+func (hierarchyError) Is(t error) bool { return t == ErrHierarchy }
+
 // Write is one value for one file of a controller's cgroup directory.
 // Field names the config field it comes from, for error messages.
 type Write struct {
