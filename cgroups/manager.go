@@ -188,27 +188,27 @@ func hasController(key, name string) bool {
 // Parents are filled first, up to the first one that has values.
 func inheritCpuset(dir string) error {
 	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-		b, err := os.ReadFile(filepath.Join(dir, f))
+		v, err := cgfile.ReadString(dir, f)
 		if err != nil {
 			return err
 		}
-		if strings.TrimSpace(string(b)) != "" {
+		if v != "" {
 			continue
 		}
 		parent := filepath.Dir(dir)
-		pb, err := os.ReadFile(filepath.Join(parent, f))
+		pv, err := cgfile.ReadString(parent, f)
 		if err != nil {
 			return err
 		}
-		if strings.TrimSpace(string(pb)) == "" {
+		if pv == "" {
 			if err := inheritCpuset(parent); err != nil {
 				return err
 			}
-			if pb, err = os.ReadFile(filepath.Join(parent, f)); err != nil {
+			if pv, err = cgfile.ReadString(parent, f); err != nil {
 				return err
 			}
 		}
-		if err := writeFile(dir, f, strings.TrimSpace(string(pb))); err != nil {
+		if err := writeFile(dir, f, pv); err != nil {
 			return fmt.Errorf("write %s/%s: %w", dir, f, err)
 		}
 	}
@@ -297,14 +297,14 @@ func readPids(dir string) ([]int, error) {
 		if !d.IsDir() {
 			return nil
 		}
-		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+		b, err := cgfile.ReadString(p, "cgroup.procs")
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		for _, f := range strings.Fields(string(b)) {
+		for _, f := range strings.Fields(b) {
 			if n, err := strconv.Atoi(f); err == nil {
 				out = append(out, n)
 			}

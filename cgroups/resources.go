@@ -3,7 +3,6 @@ package cgroups
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -37,11 +36,11 @@ func (m *manager) v1Dir(c string) string {
 // at the container's level (its parent's cgroup.controllers).
 func (m *manager) unifiedHas(c string) bool {
 	dir := m.paths[""]
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "cgroup.controllers"))
+	b, err := cgfile.ReadString(filepath.Dir(dir), "cgroup.controllers")
 	if err != nil {
 		return false
 	}
-	for _, x := range strings.Fields(string(b)) {
+	for _, x := range strings.Fields(b) {
 		if x == c {
 			return true
 		}

@@ -2,9 +2,6 @@ package cgroups
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -139,11 +136,11 @@ func (m *v1Manager) Freeze(frozen bool) error {
 		if err := writeFile(dir, "freezer.state", want); err != nil {
 			return fmt.Errorf("write %s/freezer.state: %w", dir, err)
 		}
-		b, err := os.ReadFile(filepath.Join(dir, "freezer.state"))
+		got, err := cgfile.ReadString(dir, "freezer.state")
 		if err != nil {
 			return err
 		}
-		if strings.TrimSpace(string(b)) == want {
+		if got == want {
 			return nil
 		}
 		time.Sleep(time.Millisecond)
