@@ -132,7 +132,9 @@ func exitStatus255(action cli.ActionFunc) cli.ActionFunc {
 }
 
 // execProcess builds the process to run: from --process, or from the
-// container's own process with the flags' changes (as runc does).
+// container's own process with the flags' changes (as runc does). Both go
+// through specconv.ConvertProcess, so a bad value is refused the same way
+// and before any fork.
 func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, error) {
 	if path := c.String("process"); path != "" {
 		b, err := os.ReadFile(path)
@@ -152,60 +154,82 @@ func execProcess(c *cli.Context, ct *libcontainer.Container) (*configs.Process, 
 	if c.NArg() < 2 {
 		return nil, fmt.Errorf("exec: no command given (or use --process)")
 	}
-	p := ct.State.Config.Process
-	p.Args = c.Args().Tail()
-	p.Terminal = c.Bool("tty")
-	env, err := mergeEnv(p.Env, c.StringSlice("env"))
+	sp, err := flagsProcess(c, specconv.SpecProcess(&ct.State.Config.Process))
 	if err != nil {
 		return nil, err
 	}
-	p.Env = env
+	p, err := specconv.ConvertProcess(sp, ct.State.Config)
+	if err != nil {
+		return nil, flagError(err)
+	}
+	return p, nil
+}
+
+// flagsProcess applies exec's flags to sp, the container's own process.
+func flagsProcess(c *cli.Context, sp *specs.Process) (*specs.Process, error) {
+	sp.Args = c.Args().Tail()
+	sp.Terminal = c.Bool("tty")
+	// The entries go after the container's: init keeps only the last entry
+	// of each name, where it was last given (as runc does), so an --env
+	// entry overrides the container's and moves to the end.
+	sp.Env = append(sp.Env, c.StringSlice("env")...)
 	if cwd := c.String("cwd"); cwd != "" {
-		p.Cwd = cwd
+		sp.Cwd = cwd
 	}
 	if u := c.String("user"); u != "" {
 		uid, gid, err := parseUser(u)
 		if err != nil {
 			return nil, err
 		}
-		p.UID, p.GID = uid, gid
-		p.AdditionalGids = nil
+		sp.User.UID, sp.User.GID = uid, gid
+		sp.User.AdditionalGids = nil
 	}
 	for _, g := range c.StringSlice("additional-gids") {
 		n, err := strconv.ParseUint(g, 10, 32)
 		if err != nil {
 			return nil, fmt.Errorf("--additional-gids %q: not a number", g)
 		}
-		p.AdditionalGids = append(p.AdditionalGids, uint32(n))
+		sp.User.AdditionalGids = append(sp.User.AdditionalGids, uint32(n))
 	}
 	if caps := c.StringSlice("cap"); len(caps) > 0 {
-		p.Capabilities = addExecCaps(p.Capabilities, caps)
+		sp.Capabilities = addExecCaps(sp.Capabilities, caps)
 	}
 	if c.Bool("no-new-privs") {
-		p.NoNewPrivileges = true
+		sp.NoNewPrivileges = true
 	}
 	if a := c.String("apparmor"); a != "" {
-		p.ApparmorProfile = a
+		sp.ApparmorProfile = a
 	}
 	if l := c.String("process-label"); l != "" {
-		p.SelinuxLabel = l
+		sp.SelinuxLabel = l
 	}
-	return &p, nil
+	return sp, nil
 }
 
-// mergeEnv returns base followed by the --env entries. Init keeps only the
-// last entry of each name, where it was last given (as runc does), so an
-// --env entry overrides the container's and moves to the end.
-func mergeEnv(base, set []string) ([]string, error) {
-	out := append([]string{}, base...)
-	for _, kv := range set {
-		name, _, ok := strings.Cut(kv, "=")
-		if !ok || name == "" || strings.IndexByte(kv, 0) >= 0 {
-			return nil, fmt.Errorf("--env %q: not NAME=value", kv)
+// execFlags names the flag that sets each process field, for errors: the
+// caller of exec gave a flag, not a config.json field.
+var execFlags = []struct{ field, flag string }{
+	{"process.args", "COMMAND"},
+	{"process.env", "--env"},
+	{"process.cwd", "--cwd"},
+	{"process.user", "--user"},
+	{"process.capabilities", "--cap"},
+	{"process.apparmorProfile", "--apparmor"},
+	{"process.selinuxLabel", "--process-label"},
+}
+
+// flagError puts the flag in front of a conversion error of the field it
+// sets ("--cwd: process.cwd: ...").
+func flagError(err error) error {
+	var fe *specconv.FieldError
+	if errors.As(err, &fe) {
+		for _, f := range execFlags {
+			if strings.HasPrefix(fe.Field, f.field) {
+				return fmt.Errorf("%s: %w", f.flag, err)
+			}
 		}
-		out = append(out, kv)
 	}
-	return out, nil
+	return fmt.Errorf("exec: %w", err)
 }
 
 // parseUser parses uid[:gid] (numbers, as runc takes them).

@@ -1,5 +1,9 @@
 // Package cgroups places containers in their cgroups and removes them
-// again. New is the only place that tells v1, hybrid and v2 hosts apart.
+// again. Each hierarchy has a driver behind Manager: v1Manager (v1 and
+// hybrid hosts, v1.go), v2Manager (v2.go) and sdManager (systemd,
+// systemd_manager.go), which writes files through one of the first two.
+// driverFor, called by New and Load, is the only place that tells v1,
+// hybrid and v2 apart; NewSystemd picks systemd.
 package cgroups
 
 import (
@@ -92,8 +96,31 @@ func New(path string) (Manager, error) {
 			m.v2root = h.MountPoint
 		}
 	}
-	return m, nil
+	return driverFor(m), nil
 }
+
+// fsDriver is a driver that writes the cgroup files itself: the systemd
+// driver writes through one.
+type fsDriver interface {
+	Manager
+	// V2 reports a pure cgroup v2 host.
+	V2() bool
+	// MemoryUsageFile is the file memory.checkBeforeUpdate compares with.
+	MemoryUsageFile() (dir, file string)
+	base() *manager
+}
+
+// driverFor picks the driver of the directories m holds: v2 where the
+// unified hierarchy (key "") is the only one, else v1, which takes a
+// hybrid host's unified directory along.
+func driverFor(m *manager) fsDriver {
+	if _, ok := m.paths[""]; ok && len(m.paths) == 1 {
+		return &v2Manager{m}
+	}
+	return &v1Manager{m}
+}
+
+func (m *manager) base() *manager { return m }
 
 // firstMissing is the topmost directory between root (exclusive) and dir
 // (inclusive) that does not exist yet, or "".
@@ -110,11 +137,11 @@ func firstMissing(root, dir string) string {
 
 // Load returns the manager of directories recorded earlier.
 func Load(paths, created map[string]string) Manager {
-	return &manager{paths: paths, created: created}
+	return driverFor(&manager{paths: paths, created: created})
 }
 
-// manager handles v1, hybrid and v2 alike for placement and removal: in each
-// case it is one directory per hierarchy with a cgroup.procs file.
+// manager is what the drivers share, placement and removal: on every
+// hierarchy one directory with a cgroup.procs file.
 type manager struct {
 	paths   map[string]string
 	created map[string]string
@@ -161,27 +188,27 @@ func hasController(key, name string) bool {
 // Parents are filled first, up to the first one that has values.
 func inheritCpuset(dir string) error {
 	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-		b, err := os.ReadFile(filepath.Join(dir, f))
+		v, err := cgfile.ReadString(dir, f)
 		if err != nil {
 			return err
 		}
-		if strings.TrimSpace(string(b)) != "" {
+		if v != "" {
 			continue
 		}
 		parent := filepath.Dir(dir)
-		pb, err := os.ReadFile(filepath.Join(parent, f))
+		pv, err := cgfile.ReadString(parent, f)
 		if err != nil {
 			return err
 		}
-		if strings.TrimSpace(string(pb)) == "" {
+		if pv == "" {
 			if err := inheritCpuset(parent); err != nil {
 				return err
 			}
-			if pb, err = os.ReadFile(filepath.Join(parent, f)); err != nil {
+			if pv, err = cgfile.ReadString(parent, f); err != nil {
 				return err
 			}
 		}
-		if err := writeFile(dir, f, strings.TrimSpace(string(pb))); err != nil {
+		if err := writeFile(dir, f, pv); err != nil {
 			return fmt.Errorf("write %s/%s: %w", dir, f, err)
 		}
 	}
@@ -270,14 +297,14 @@ func readPids(dir string) ([]int, error) {
 		if !d.IsDir() {
 			return nil
 		}
-		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+		b, err := cgfile.ReadString(p, "cgroup.procs")
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		for _, f := range strings.Fields(string(b)) {
+		for _, f := range strings.Fields(b) {
 			if n, err := strconv.Atoi(f); err == nil {
 				out = append(out, n)
 			}

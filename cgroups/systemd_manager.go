@@ -34,11 +34,11 @@ func NewSystemd(cgroupsPath string, rootless bool) (Manager, error) {
 		conn.Close()
 		return nil, err
 	}
-	m := fsm.(*manager)
+	m := fsm.(fsDriver)
 	// systemd makes and removes the unit's directories and its slices'
 	// (berth removes only the leaf, and what systemd left of it). The map
 	// records the unit once Apply has started it (unitKey).
-	m.created = map[string]string{}
+	m.base().created = map[string]string{}
 	return &sdManager{unit: u, rootless: rootless, fs: m, conn: conn}, nil
 }
 
@@ -63,7 +63,7 @@ func LoadSystemd(cgroupsPath string, rootless bool, paths, created map[string]st
 		created = map[string]string{}
 	}
 	return &sdManager{unit: u, rootless: rootless, started: true, owned: created[unitKey] == u.Name,
-		fs: &manager{paths: paths, created: created}}, nil
+		fs: driverFor(&manager{paths: paths, created: created})}, nil
 }
 
 // sdManager is the systemd driver. systemd makes a scope only with a
@@ -74,7 +74,7 @@ func LoadSystemd(cgroupsPath string, rootless bool, paths, created map[string]st
 type sdManager struct {
 	unit     systemd.Unit
 	rootless bool
-	fs       *manager
+	fs       fsDriver
 	conn     *systemd.Conn
 	started  bool // the unit exists (or the create failed before it did)
 	owned    bool // this container started it: Destroy stops it
@@ -93,11 +93,11 @@ func (m *sdManager) dbus() (*systemd.Conn, error) {
 }
 
 func (m *sdManager) host(c *systemd.Conn) systemd.Host {
-	return systemd.Host{V2: m.fs.pureV2(), Version: c.Version()}
+	return systemd.Host{V2: m.fs.V2(), Version: c.Version()}
 }
 
-func (m *sdManager) Paths() map[string]string   { return m.fs.paths }
-func (m *sdManager) Created() map[string]string { return m.fs.created }
+func (m *sdManager) Paths() map[string]string   { return m.fs.Paths() }
+func (m *sdManager) Created() map[string]string { return m.fs.Created() }
 
 // Create makes nothing: the unit cannot exist before its first process
 // (Apply).
@@ -124,7 +124,7 @@ func (m *sdManager) Apply(pid int) error {
 		return err
 	}
 	m.started, m.owned = true, true
-	m.fs.created[unitKey] = m.unit.Name
+	m.fs.Created()[unitKey] = m.unit.Name
 	// On v1, systemd makes the unit's directory only in the hierarchies
 	// it manages; the others (cpuset, freezer, net_cls, ...) are berth's.
 	if err := m.fs.Create(); err != nil {
@@ -179,12 +179,7 @@ func (m *sdManager) Set(r *specs.LinuxResources) error {
 	return m.fs.Set(r)
 }
 
-func (m *sdManager) memoryUsageFile() (dir, file string) {
-	if m.fs.pureV2() {
-		return m.fs.paths[""], "memory.current"
-	}
-	return m.fs.v1Dir("memory"), "memory.usage_in_bytes"
-}
+func (m *sdManager) memoryUsageFile() (dir, file string) { return m.fs.MemoryUsageFile() }
 
 // Destroy stops the unit (systemd kills what is left in it and removes
 // its directories) and resets it if it failed, so that no unit is left;

@@ -90,24 +90,7 @@ func checkFresh(m cgroups.Manager) error {
 	return nil
 }
 
-// defaultDeviceRules are allowed after the configured rules, as runc does:
-// the default devices every container gets (config-linux.md "Default
-// Devices"), the pty devices, and mknod of any node (opening one is what
-// the rules guard).
-var defaultDeviceRules = func() []specs.LinuxDeviceCgroup {
-	n := func(v int64) *int64 { return &v }
-	rule := func(t string, major, minor *int64, access string) specs.LinuxDeviceCgroup {
-		return specs.LinuxDeviceCgroup{Allow: true, Type: t, Major: major, Minor: minor, Access: access}
-	}
-	return []specs.LinuxDeviceCgroup{
-		rule("c", nil, nil, "m"), rule("b", nil, nil, "m"),
-		rule("c", n(1), n(3), "rwm"), rule("c", n(1), n(5), "rwm"), rule("c", n(1), n(7), "rwm"),
-		rule("c", n(1), n(8), "rwm"), rule("c", n(1), n(9), "rwm"), rule("c", n(5), n(0), "rwm"),
-		rule("c", n(5), n(1), "rwm"), rule("c", n(5), n(2), "rwm"), rule("c", n(136), nil, "rwm"),
-	}
-}()
-
-// withDefaultDevices appends defaultDeviceRules when the config restricts
+// withDefaultDevices appends configs.DefaultDeviceRules when the config restricts
 // devices at all; a config without device rules leaves the device cgroup
 // as the parent has it.
 func withDefaultDevices(r *specs.LinuxResources) *specs.LinuxResources {
@@ -115,7 +98,7 @@ func withDefaultDevices(r *specs.LinuxResources) *specs.LinuxResources {
 		return r
 	}
 	cp := *r
-	cp.Devices = append(append([]specs.LinuxDeviceCgroup(nil), r.Devices...), defaultDeviceRules...)
+	cp.Devices = append(append([]specs.LinuxDeviceCgroup(nil), r.Devices...), configs.DefaultDeviceRules()...)
 	return &cp
 }
 

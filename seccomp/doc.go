@@ -1,10 +1,12 @@
 // Package seccomp compiles linux.seccomp of config.json (runtime-spec
 // config-linux.md "Seccomp") into a libseccomp filter and loads it.
 //
-// The container's init compiles the profile before it reports ready, so a
-// profile that libseccomp or the kernel cannot express fails `create` with
-// an error naming the config.json field; it loads the filter last, just
-// before execve, so that the filter never forbids init's own work.
+// specconv compiles the profile in the parent and throws the filter away,
+// so that a profile libseccomp or the kernel cannot express fails `create`
+// before any process is spawned, with an error naming the config.json
+// field. The container's init compiles it again, and loads the filter
+// last, just before execve, so that the filter never forbids init's own
+// work.
 //
 // Profiles are read as runc 1.5 reads them (conds.go, enosys.go): the
 // conditions of an entry are ORed when an argument index repeats, and a

@@ -6,12 +6,14 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
 // convertCgroups resolves linux.cgroupsPath into what the cgroup manager
-// must resolve (config-linux.md "Cgroups Path"), and copies the resources,
-// which the cgroups package validates when it renders them.
+// must resolve (config-linux.md "Cgroups Path"), and checks and copies the
+// resources: cgroups.CheckResources renders them for every driver without
+// writing, so that a malformed value fails here, before any fork.
 //
 //   - With --systemd-cgroup the path is "slice:prefix:name", kept as is;
 //     empty means ":berth:<id>" (the manager picks the default slice,
@@ -23,6 +25,9 @@ import (
 //     choose its anchor, and the manager joins it to berth's own cgroup
 //     (as runc does). One that climbs out of it ("..") is refused.
 func convertCgroups(c *configs.Config, l *specs.Linux, opts Options) error {
+	if err := cgroups.CheckResources(l.Resources); err != nil {
+		return err
+	}
 	c.Resources = l.Resources
 	const field = "linux.cgroupsPath"
 	p := l.CgroupsPath

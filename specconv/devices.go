@@ -12,21 +12,17 @@ import (
 // default devices: readable and writable by everyone, as on a host.
 const defaultDeviceMode = 0o666
 
-// DefaultDevices returns the device nodes every container gets
-// (config-linux.md "Default Devices"). /dev/console and /dev/ptmx, also on
-// that list, are not nodes: init bind-mounts the pty and links pts/ptmx.
+// DefaultDevices returns the device nodes every container gets, those of
+// configs.DefaultDevices that are nodes (config-linux.md "Default
+// Devices").
 func DefaultDevices() []configs.Device {
-	dev := func(path string, major, minor int64) configs.Device {
-		return configs.Device{Path: path, Type: 'c', Major: major, Minor: minor, Mode: defaultDeviceMode}
+	var out []configs.Device
+	for _, d := range configs.DefaultDevices {
+		if d.Node {
+			out = append(out, configs.Device{Path: d.Path, Type: 'c', Major: d.Major, Minor: d.Minor, Mode: defaultDeviceMode})
+		}
 	}
-	return []configs.Device{
-		dev("/dev/null", 1, 3),
-		dev("/dev/zero", 1, 5),
-		dev("/dev/full", 1, 7),
-		dev("/dev/random", 1, 8),
-		dev("/dev/urandom", 1, 9),
-		dev("/dev/tty", 5, 0),
-	}
+	return out
 }
 
 // convertDevices resolves linux.devices (config-linux.md "Devices") and

@@ -49,6 +49,8 @@ func convertProcess(c *configs.Config, p *specs.Process) error {
 		func() error { return checkScheduler(p.Scheduler) },
 		func() error { return checkCPUAffinity(p.ExecCPUAffinity) },
 		func() error { return checkOOMScoreAdj(p.OOMScoreAdj) },
+		func() error { return checkLabel("process.apparmorProfile", p.ApparmorProfile) },
+		func() error { return checkLabel("process.selinuxLabel", p.SelinuxLabel) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -56,10 +58,9 @@ func convertProcess(c *configs.Config, p *specs.Process) error {
 		}
 	}
 	c.Process.NoNewPrivileges = p.NoNewPrivileges
-	// Capability names are not checked here: runtime-spec 1.3 asks for a
-	// warning, not an error, for what cannot be granted, and whether a
-	// known name is available depends on the kernel; init resolves them and
-	// warns (capabilities.New).
+	if err := checkCapabilities(p.Capabilities); err != nil {
+		return err
+	}
 	c.Process.Capabilities = p.Capabilities
 	c.Process.ApparmorProfile = p.ApparmorProfile
 	c.Process.SelinuxLabel = p.SelinuxLabel
@@ -67,6 +68,50 @@ func convertProcess(c *configs.Config, p *specs.Process) error {
 	c.Process.Scheduler = p.Scheduler
 	c.Process.ExecCPUAffinity = p.ExecCPUAffinity
 	c.OOMScoreAdj = p.OOMScoreAdj
+	return nil
+}
+
+// checkCapabilities refuses what cannot be a capability name at all: an
+// empty one, or one with a character no name has (a space, a control
+// character, anything not ASCII), the sign of a broken config rather than
+// of a newer kernel. A well-formed name berth or the kernel does not know
+// is no error: runtime-spec 1.3 asks for a warning for what cannot be
+// granted, and init gives it (capabilities.New), as runc does.
+func checkCapabilities(caps *specs.LinuxCapabilities) error {
+	if caps == nil {
+		return nil
+	}
+	for _, set := range []struct {
+		name  string
+		names []string
+	}{
+		{"bounding", caps.Bounding}, {"effective", caps.Effective}, {"permitted", caps.Permitted},
+		{"inheritable", caps.Inheritable}, {"ambient", caps.Ambient},
+	} {
+		for i, n := range set.names {
+			f := idx("process.capabilities."+set.name, i)
+			if n == "" {
+				return fieldErr(f, "empty capability name")
+			}
+			for _, r := range n {
+				if r <= ' ' || r > '~' {
+					return fieldErr(f, "%q is not a capability name (CAP_ and letters, digits, _)", n)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkLabel refuses a security label init could not write to
+// /proc/self/attr: a NUL byte would cut it short, a newline or other
+// control character is no profile or context name.
+func checkLabel(field, s string) error {
+	for _, r := range s {
+		if r < ' ' || r == 0x7f {
+			return fieldErr(field, "%q contains a control character", s)
+		}
+	}
 	return nil
 }
 

@@ -1,6 +1,8 @@
 // Package specconv turns a runtime-spec config.json into the resolved
-// configs.Config that init executes. It is pure: no syscalls, no root. All
-// validation lives here, and every error names the config.json field at fault.
+// configs.Config that init executes. It needs no root and makes no process:
+// all validation lives here, so that a user error fails before anything is
+// spawned, and every error names the config.json field at fault. Its only
+// system calls are libseccomp's, compiling linux.seccomp to check it.
 package specconv
 
 import (

@@ -4,6 +4,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/seccomp"
 )
 
 // perLinux32 is PER_LINUX32 from <linux/personality.h>, which x/sys/unix
@@ -11,9 +12,11 @@ import (
 const perLinux32 = 0x0008
 
 // convertLinuxProcess copies the linux fields that configure the process:
-// seccomp (checked by the seccomp package, which compiles it), personality
-// and the mount label.
+// seccomp, personality and the mount label.
 func convertLinuxProcess(c *configs.Config, l *specs.Linux) error {
+	if err := checkSeccomp(l.Seccomp); err != nil {
+		return err
+	}
 	c.Process.Seccomp = l.Seccomp
 	c.MountLabel = l.MountLabel
 	if l.Personality == nil {
@@ -36,6 +39,20 @@ func convertLinuxProcess(c *configs.Config, l *specs.Linux) error {
 		return fieldErr("linux.personality.flags[0]", "unsupported flag %q", l.Personality.Flags[0])
 	}
 	c.Personality = &p
+	return nil
+}
+
+// checkSeccomp compiles linux.seccomp and throws the result away: the
+// compiler is the only complete check of a profile (syscall names,
+// architectures, flags and actions as this libseccomp and kernel know
+// them), and running it here makes a bad profile an error of create
+// before init exists. Init compiles the profile again to load it.
+func checkSeccomp(s *specs.LinuxSeccomp) error {
+	f, err := seccomp.Compile(s)
+	if err != nil {
+		return err
+	}
+	f.Release()
 	return nil
 }
 

@@ -7,6 +7,7 @@ package cgfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +18,20 @@ import (
 
 	"github.com/berth-runtime/berth/internal/logs"
 )
+
+// ErrHierarchy marks a refusal that depends on the host's hierarchy, not on
+// the value: a v1-only setting rendered for v2, or the reverse. Such a
+// value is valid in config.json, and only the driver of the host refuses
+// it (cgroups.CheckResources lets it pass).
+var ErrHierarchy = errors.New("not supported by this cgroup hierarchy")
+
+// Hierarchy marks err as ErrHierarchy's, keeping its message.
+func Hierarchy(err error) error { return hierarchyError{err} }
+
+type hierarchyError struct{ error }
+
+func (e hierarchyError) Unwrap() error { return e.error }
+func (hierarchyError) Is(t error) bool { return t == ErrHierarchy }
 
 // Write is one value for one file of a controller's cgroup directory.
 // Field names the config field it comes from, for error messages.
@@ -87,7 +102,7 @@ func writeError(dir string, w Write, err error) error {
 // WriteFile writes val to dir/name with a single write(2), as cgroup files
 // want (a value split across writes is two values).
 func WriteFile(dir, name, val string) error {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	f, err := OpenFile(dir, name, os.O_WRONLY)
 	if err != nil {
 		return err
 	}
@@ -100,7 +115,12 @@ func WriteFile(dir, name, val string) error {
 
 // ReadString returns dir/name without its trailing newline.
 func ReadString(dir, name string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, name))
+	f, err := OpenFile(dir, name, os.O_RDONLY)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
 	return strings.TrimSpace(string(b)), err
 }
 
@@ -152,8 +172,12 @@ func ReadKV(dir, name string) (map[string]uint64, error) {
 
 // Exists reports whether dir/name exists (a file a kernel may lack).
 func Exists(dir, name string) bool {
-	_, err := os.Stat(filepath.Join(dir, name))
-	return err == nil
+	f, err := OpenFile(dir, name, unix.O_PATH)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
 
 // ValidPagesize accepts the names the kernel gives its hugetlb files

@@ -6,6 +6,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/cgroups/cgfile"
+	"github.com/berth-runtime/berth/internal/field"
 )
 
 // renderDevices starts from "deny everything" and applies the rules in
@@ -20,7 +21,7 @@ func renderDevices(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	for i, d := range r.Devices {
 		line, err := DeviceRule(d)
 		if err != nil {
-			return nil, fmt.Errorf("linux.resources.devices[%d]: %w", i, err)
+			return nil, field.Errorf(field.Index("linux.resources.devices", i), "%w", err)
 		}
 		file := "devices.deny"
 		if d.Allow {

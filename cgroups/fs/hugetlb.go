@@ -7,6 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/cgroups/cgfile"
+	"github.com/berth-runtime/berth/internal/field"
 )
 
 // renderHugetlb sets the fault limit and, where the kernel has it (5.7+),
@@ -15,7 +16,7 @@ func renderHugetlb(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	var out []cgfile.Write
 	for i, h := range r.HugepageLimits {
 		if !cgfile.ValidPagesize(h.Pagesize) {
-			return nil, fmt.Errorf("linux.resources.hugepageLimits[%d].pageSize: %q is not a size such as 2MB or 1GB", i, h.Pagesize)
+			return nil, field.Errorf(field.Index("linux.resources.hugepageLimits", i)+".pageSize", "%q is not a size such as 2MB or 1GB", h.Pagesize)
 		}
 		field := fmt.Sprintf("hugepageLimits[%d]", i)
 		v := strconv.FormatUint(h.Limit, 10)

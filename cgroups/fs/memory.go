@@ -1,12 +1,12 @@
 package fs
 
 import (
-	"fmt"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/cgroups/cgfile"
+	"github.com/berth-runtime/berth/internal/field"
 )
 
 // renderMemory: v1's swap limit is memory+swap (memory.memsw), as the
@@ -31,7 +31,7 @@ func renderMemory(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	}
 	if swap != nil {
 		if l := nonZero(m.Limit); l != nil && *l > 0 && *swap > 0 && *swap < *l {
-			return nil, fmt.Errorf("linux.resources.memory.swap: %d is below memory.limit %d (swap counts memory+swap)", *swap, *nonZero(m.Limit))
+			return nil, field.Errorf("linux.resources.memory.swap", "%d is below memory.limit %d (swap counts memory+swap)", *swap, *nonZero(m.Limit))
 		}
 		out = append(out, w("memory.swap", "memory.memsw.limit_in_bytes", strconv.FormatInt(*swap, 10)))
 	}
@@ -50,7 +50,7 @@ func renderMemory(r *specs.LinuxResources) ([]cgfile.Write, error) {
 		if *m.Swappiness <= 100 {
 			out = append(out, w("memory.swappiness", "memory.swappiness", strconv.FormatUint(*m.Swappiness, 10)))
 		} else if *m.Swappiness != ^uint64(0) {
-			return nil, fmt.Errorf("linux.resources.memory.swappiness: %d is not in 0..100", *m.Swappiness)
+			return nil, field.Errorf("linux.resources.memory.swappiness", "%d is not in 0..100", *m.Swappiness)
 		}
 	}
 	if m.DisableOOMKiller != nil && *m.DisableOOMKiller {

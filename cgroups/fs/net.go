@@ -8,6 +8,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/cgroups/cgfile"
+	"github.com/berth-runtime/berth/internal/field"
 )
 
 func renderNetCls(r *specs.LinuxResources) ([]cgfile.Write, error) {
@@ -24,7 +25,7 @@ func renderNetPrio(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	var out []cgfile.Write
 	for i, p := range r.Network.Priorities {
 		if p.Name == "" || strings.ContainsAny(p.Name, " \n/") {
-			return nil, fmt.Errorf("linux.resources.network.priorities[%d].name: %q is not an interface name", i, p.Name)
+			return nil, field.Errorf(field.Index("linux.resources.network.priorities", i)+".name", "%q is not an interface name", p.Name)
 		}
 		out = append(out, w(fmt.Sprintf("network.priorities[%d]", i), "net_prio.ifpriomap", fmt.Sprintf("%s %d", p.Name, p.Priority)))
 	}
@@ -35,7 +36,7 @@ func renderRdma(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	var out []cgfile.Write
 	for dev, l := range r.Rdma {
 		if dev == "" || strings.ContainsAny(dev, " \n") {
-			return nil, fmt.Errorf("linux.resources.rdma: %q is not a device name", dev)
+			return nil, field.Errorf("linux.resources.rdma["+strconv.Quote(dev)+"]", "not a device name")
 		}
 		var parts []string
 		if l.HcaHandles != nil {

@@ -27,10 +27,10 @@ func renderCPU(r *specs.LinuxResources) ([]cgfile.Write, error) {
 		return nil, nil
 	}
 	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
-		return nil, fieldErr("cpu.realtimeRuntime", "not supported on cgroup v2 (the kernel has no cpu.rt_runtime_us there)")
+		return nil, cgfile.Hierarchy(fieldErr("cpu.realtimeRuntime", "not supported on cgroup v2 (the kernel has no cpu.rt_runtime_us there)"))
 	}
 	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
-		return nil, fieldErr("cpu.realtimePeriod", "not supported on cgroup v2 (the kernel has no cpu.rt_period_us there)")
+		return nil, cgfile.Hierarchy(fieldErr("cpu.realtimePeriod", "not supported on cgroup v2 (the kernel has no cpu.rt_period_us there)"))
 	}
 	var out []cgfile.Write
 	idle := c.Idle != nil && *c.Idle != 0

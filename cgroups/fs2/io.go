@@ -54,7 +54,8 @@ func RenderIO(h IOHost, r *specs.LinuxResources) ([]cgfile.Write, error) {
 	if b.Weight != nil && *b.Weight != 0 {
 		wt := *b.Weight
 		if wt < 10 || wt > 1000 {
-			return nil, fieldErr("blockIO.weight", "%d is not in 10..1000", wt)
+			// v1's BFQ takes 1..9 too: a value for v1, not a bad one.
+			return nil, cgfile.Hierarchy(fieldErr("blockIO.weight", "%d is not in 10..1000", wt))
 		}
 		if h.BFQ {
 			out = append(out, w("blockIO.weight", "io.bfq.weight", strconv.FormatUint(uint64(wt), 10)))

@@ -28,7 +28,13 @@ func renderMemory(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	var out []cgfile.Write
 	v2swap, err := SwapToV2(swap, limit)
 	if err != nil {
-		return nil, fieldErr("memory.swap", "%v", err)
+		err = fieldErr("memory.swap", "%v", err)
+		if limit == 0 {
+			// v1 takes a memsw limit alone (below its memory limit
+			// the kernel refuses it)
+			err = cgfile.Hierarchy(err)
+		}
+		return nil, err
 	}
 	switch {
 	case v2swap == -1:

@@ -7,6 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-runtime/berth/cgroups/cgfile"
+	"github.com/berth-runtime/berth/internal/field"
 )
 
 // Controllers are the v2 controllers resources can set, in the order the
@@ -83,6 +84,6 @@ func optional(x cgfile.Write) cgfile.Write {
 	return x
 }
 
-func fieldErr(field, format string, args ...any) error {
-	return fmt.Errorf("linux.resources.%s: %s", field, fmt.Sprintf(format, args...))
+func fieldErr(f, format string, args ...any) error {
+	return field.Errorf("linux.resources."+f, format, args...)
 }
