@@ -144,3 +144,22 @@ in_container_only() {
 	! grep -q '"msg":"init: ' "$log"
 	in_container_only
 }
+
+@test "exec plan: personality, oomScoreAdj, ioPriority, scheduler and execCPUAffinity reach the process" {
+	update_config '.linux.personality = {"domain": "LINUX32"} | .process.oomScoreAdj = 300'
+	start_ctr
+	local p=$BATS_TEST_TMPDIR/p.json
+	process_json "$p" '.args = ["sh", "-c", "cat /proc/self/personality; ionice; grep -E \"^policy\" /proc/self/sched | tr -d \" \"; grep Cpus_allowed_list /proc/self/status; cut -d\" \" -f19 /proc/self/stat; cat /proc/self/oom_score_adj"]
+		| .ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+		| .scheduler = {"policy": "SCHED_BATCH", "nice": 5}
+		| .execCPUAffinity = {"final": "0"}'
+	exec_fg exec --process "$p" "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 00000008 ]            # PER_LINUX32
+	[ "${lines[1]}" = idle ]
+	[ "${lines[2]}" = "policy:3" ]          # SCHED_BATCH
+	[ "${lines[3]}" = "$(printf 'Cpus_allowed_list:\t0')" ]
+	[ "${lines[4]}" = 5 ]                   # nice
+	[ "${lines[5]}" = 300 ]
+	in_container_only
+}
