@@ -47,7 +47,8 @@ static int fail_status = 1;
 
 /* What the steps build for execve. */
 static char **args, **envp;
-static size_t nenv;
+/* nenv entries in envp, which has room for env_room more (HOME). */
+static size_t nenv, env_room;
 static char *exec_path;
 /* A permission error of the first OP_CWD, retried as the user. */
 static int cwd_deferred;
@@ -213,8 +214,9 @@ static void do_home(struct step *s)
 	char *home;
 
 	done(s);
-	if (!envp)
+	if (!envp || !env_room)
 		bad_step(s);
+	env_room--;
 	if (asprintf(&home, "HOME=%s", passwd_home(uid)) < 0)
 		step_fail(s, ENOMEM, "HOME");
 	envp[nenv++] = home;
@@ -428,9 +430,16 @@ void run_exec_plan(int fd)
 		}
 		case OP_CONSOLE: do_console(&s); break;
 		case OP_OOM_SCORE_ADJ: do_oom_score_adj(&s); break;
-		case OP_ENV: envp = str_list(&s, &nenv); break;
+		case OP_ENV:
+			free(envp);
+			envp = str_list(&s, &nenv);
+			env_room = 1;
+			break;
 		case OP_HOME: do_home(&s); break;
-		case OP_ARGS: args = str_list(&s, NULL); break;
+		case OP_ARGS:
+			free(args);
+			args = str_list(&s, NULL);
+			break;
 		case OP_LOOK_PATH: do_look_path(&s); break;
 		case OP_PERSONALITY: do_personality(&s); break;
 		case OP_SCHEDULER: do_scheduler(&s); break;
