@@ -70,7 +70,18 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 		path := fmt.Sprintf("/proc/%d/ns/%s", c.State.Pid, nsFiles[ns.Type])
 		cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: ns.Type, Flag: ns.Flag, Path: path})
 	}
-	sp := &spawner{c: c, exec: true, subCgroups: o.SubCgroups, o: CreateOpts{
+	// The C stage runs the process's settings from a plan: no Go
+	// runtime starts in the exec'd process.
+	execPlan, warnings, err := compileExecPlan(&cfg, o.PreserveFDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		if o.Warn != nil {
+			o.Warn(w)
+		}
+	}
+	sp := &spawner{c: c, exec: true, plan: execPlan, subCgroups: o.SubCgroups, o: CreateOpts{
 		ID:            c.ID,
 		Bundle:        c.State.Bundle,
 		Config:        &cfg,
@@ -78,7 +89,7 @@ func (c *Container) Exec(o ExecOpts) (*ExecResult, error) {
 		ConsoleSocket: o.ConsoleSocket,
 		Warn:          o.Warn,
 	}}
-	err := sp.start()
+	err = sp.start()
 	if err == nil {
 		err = sp.drive()
 	}

@@ -51,12 +51,11 @@ func readInitEnv() (*initEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	// No fifo: this init is an exec into a running container.
-	fifo := -1
-	if os.Getenv(envFifoFd) != "" {
-		if fifo, err = num(envFifoFd); err != nil {
-			return nil, err
-		}
+	// exec runs in the C stage (nsenter/exec.c): only create comes here,
+	// with its fifo.
+	fifo, err := num(envFifoFd)
+	if err != nil {
+		return nil, err
 	}
 	pres, _ := strconv.Atoi(os.Getenv(envPreserve))
 	return &initEnv{
@@ -125,11 +124,6 @@ func runInit(env *initEnv) error {
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
 		return step("setsid", err)
 	}
-	if env.fifoFd < 0 {
-		// exec: the nsenter stage joined the container's namespaces, and
-		// joining its mount namespace put us at its root.
-		return finishInit(env, &cfg)
-	}
 	if !cfg.NoNewKeyring {
 		// A fresh session keyring, so the container sees none of the host's
 		// keys.
@@ -184,28 +178,26 @@ func hasCreateHooks(cfg *configs.Config) bool {
 	return cfg.Hooks != nil && (len(cfg.Hooks.Prestart) > 0 || len(cfg.Hooks.CreateRuntime) > 0)
 }
 
-// finishInit is the part of the checklist after the root is in place, shared
-// by create and exec.
+// finishInit is the part of the checklist after the root is in place. exec
+// runs the same steps from a plan in the C stage (exec_plan.go): keep the
+// two in the same order.
 func finishInit(env *initEnv, cfg *configs.Config) error {
 	p := &cfg.Process
-	isExec := env.fifoFd < 0
-	if !isExec {
-		if err := step("hostname", setHostname(cfg)); err != nil {
+	if err := step("hostname", setHostname(cfg)); err != nil {
+		return err
+	}
+	if err := step("loopback", upLoopback(cfg)); err != nil {
+		return err
+	}
+	if err := step("sysctl", writeSysctls(cfg.Sysctl)); err != nil {
+		return err
+	}
+	if err := step("readonly and masked paths", rootfs.ProtectPaths(cfg)); err != nil {
+		return err
+	}
+	if _, own := cfg.NamespacePath("mount"); own {
+		if err := step("reopen /dev/null", reopenDevNull()); err != nil {
 			return err
-		}
-		if err := step("loopback", upLoopback(cfg)); err != nil {
-			return err
-		}
-		if err := step("sysctl", writeSysctls(cfg.Sysctl)); err != nil {
-			return err
-		}
-		if err := step("readonly and masked paths", rootfs.ProtectPaths(cfg)); err != nil {
-			return err
-		}
-		if _, own := cfg.NamespacePath("mount"); own {
-			if err := step("reopen /dev/null", reopenDevNull()); err != nil {
-				return err
-			}
 		}
 	}
 	if p.Terminal {
@@ -216,7 +208,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	// Read as root, before the user switch: the image's /etc/passwd may
 	// be closed to process.user.
 	p.Env = processEnv(p.Env, p.UID)
-	if p.ListenFDs > 0 && !isExec {
+	if p.ListenFDs > 0 {
 		p.Env = listenPidEnv(p.Env)
 	}
 	path, err := lookPath(p)
@@ -306,16 +298,13 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if logs.Debugging {
 		// Guarded: the description is built only for --debug, not on
 		// every container's start.
-		logs.Debugf("init: ready; next: %s", nextSteps(isExec, filter, p, path))
+		logs.Debugf("init: ready; next: %s", nextSteps(filter, p, path))
 	}
 	logs.ClosePipe()
 	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
 		return err
 	}
 	env.sock.Close()
-	if isExec {
-		return execFailed(lastSteps(filter, caps, p, path))
-	}
 	// Block until `start` opens the other end of the fifo. The fd is an
 	// O_PATH one: reopen it through /proc for writing.
 	fifo, err := unix.Open("/proc/self/fd/"+strconv.Itoa(env.fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
@@ -382,11 +371,8 @@ func lastSteps(filter *seccomp.Filter, caps *capabilities.Caps, p *configs.Proce
 
 // nextSteps says, for the debug log, what init does after ready (the log
 // pipe is closed by then: the parent may be gone).
-func nextSteps(isExec bool, filter *seccomp.Filter, p *configs.Process, path string) string {
-	var s []string
-	if !isExec {
-		s = append(s, "wait on exec.fifo")
-	}
+func nextSteps(filter *seccomp.Filter, p *configs.Process, path string) string {
+	s := []string{"wait on exec.fifo"}
 	if filter != nil {
 		s = append(s, "load seccomp filter")
 	}

@@ -157,7 +157,10 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
-	cgroups    cgroups.Manager   // create: the cgroups made for the container
+	// plan: exec's plan (exec_plan.go), which the C stage runs in place
+	// of the Go init; nil for create.
+	plan    []byte
+	cgroups cgroups.Manager // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
 	idmaps    *idMapPlan
 	cmd       *exec.Cmd
@@ -317,7 +320,10 @@ type initData struct {
 // sendConfig writes the config on its own pipe (it can be larger than a
 // packet), in the background: init reads it while we wait on the socket.
 func (sp *spawner) sendConfig() error {
-	b, err := json.Marshal(initData{Config: sp.o.Config})
+	b, err := sp.plan, error(nil)
+	if b == nil {
+		b, err = json.Marshal(initData{Config: sp.o.Config})
+	}
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
 	if err != nil {
@@ -376,6 +382,9 @@ func writeTimeOffsets(pid int, offsets map[string]specs.LinuxTimeOffset) error {
 func (sp *spawner) drive() error {
 	cfg := sp.o.Config
 	boot := bootstrap(cfg, sp.idmaps)
+	if sp.plan != nil {
+		boot += "plan\n"
+	}
 	logs.Debugf("nsenter bootstrap: %q", boot)
 	if err := writeOOMScoreAdj(sp.cmd.Process.Pid, cfg.OOMScoreAdj); err != nil {
 		return err
@@ -490,6 +499,9 @@ func (sp *spawner) drive() error {
 				sp.o.Warn(m.Msg)
 			}
 		case msgReady:
+			if sp.plan != nil {
+				return sp.awaitExecve()
+			}
 			if !sp.exec {
 				if err := sp.tolerateCgroups(setPidsLimit(sp.cgroups, sp.o.Config.Resources)); err != nil {
 					return err
@@ -504,6 +516,32 @@ func (sp *spawner) drive() error {
 			}
 			return fmt.Errorf("sync: unexpected %s message from init", m.Type)
 		}
+	}
+}
+
+// awaitExecve waits, after the C stage's ready, for the end of its plan:
+// the sync socket is close-on-exec, so its end means execve succeeded; an
+// error message means a last step (seccomp, rlimits, LSM labels, execve)
+// failed, and berth reports it as any other.
+func (sp *spawner) awaitExecve() error {
+	for {
+		m, fd, err := recvMsg(sp.sock)
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		if errors.Is(err, errInitExited) {
+			sp.sock.Close()
+			sp.finishLogs()
+			return nil
+		}
+		if err != nil {
+			return sp.initFailed(err)
+		}
+		if m.Type == msgWarning && sp.o.Warn != nil {
+			sp.o.Warn(m.Msg)
+			continue
+		}
+		return fmt.Errorf("sync: unexpected %s message after ready", m.Type)
 	}
 }
 

@@ -66,6 +66,9 @@ type syncMsg struct {
 	Pid  int    `json:"pid,omitempty"`
 	Step string `json:"step,omitempty"`
 	Msg  string `json:"msg,omitempty"`
+	// Errno is set by the C stage's executor (nsenter/exec.c): the
+	// error number its message ends with, worded here as Go words it.
+	Errno int `json:"errno,omitempty"`
 }
 
 // initError is an error raised in the container's init, with the step that
@@ -138,6 +141,9 @@ func recvMsg(sock *os.File) (syncMsg, int, error) {
 		// Quote only the start: a broken init may send up to a packet of junk.
 		shown := buf[:min(n, 128)]
 		return m, fd, fmt.Errorf("malformed sync message %q (%d bytes): %w", shown, n, err)
+	}
+	if m.Errno != 0 {
+		m.Msg += ": " + unix.Errno(m.Errno).Error()
 	}
 	if m.Type == msgError {
 		return m, fd, &initError{Step: clip(m.Step, maxStepLen), Msg: clip(m.Msg, maxErrLen)}

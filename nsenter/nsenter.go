@@ -7,7 +7,7 @@
 package nsenter
 
 /*
-#cgo CFLAGS: -Wall -O2
+#cgo CFLAGS: -Wall -Werror -O2
 extern void berth_nsexec(void);
 void __attribute__((constructor)) berth_nsenter_init(void) {
 	berth_nsexec();

@@ -24,7 +24,10 @@
 //                                        fork if a pid/time ns needs a child
 //                          <- {"type":"pid","pid":C}  (C: host pid of init)
 //                                        (intermediate, if any, exits)
-//                                        return: the Go runtime starts in C
+//                                        create: return, the Go runtime
+//                                          starts in C
+//                                        exec ("plan" in the bootstrap):
+//                                          run the plan (exec.c), execve
 //
 // Any failure: {"type":"error","step":"nsenter","msg":"..."} and exit(1).
 #define _GNU_SOURCE
@@ -44,6 +47,8 @@
 #include <unistd.h>
 #include <grp.h>
 #include <linux/nsfs.h>
+
+#include "berth.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -66,79 +71,10 @@ struct bootstrap {
 	struct join joins[MAX_JOIN];
 	int njoins;
 	int setgroups_deny;
+	/* exec_plan: after the namespaces, run the plan on the config pipe
+	 * (exec.c) instead of returning to the Go runtime. */
+	int exec_plan;
 };
-
-static int sync_fd = -1;
-
-/* json_escape writes s into out (size n) as the inside of a JSON string. */
-static void json_escape(char *out, size_t n, const char *s)
-{
-	size_t o = 0;
-	for (; *s && o + 7 < n; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = c;
-		} else if (c < 0x20) {
-			o += snprintf(out + o, n - o, "\\u%04x", c);
-		} else {
-			out[o++] = c;
-		}
-	}
-	out[o] = '\0';
-}
-
-/* log_fd is the log pipe (--debug), else -1. */
-static int log_fd = -1;
-
-/* debugf writes a debug record, as a JSON line the runtime forwards to its
- * log, naming this process: the stage forks, and each fork logs. */
-static void __attribute__((format(printf, 1, 2))) debugf(const char *fmt, ...)
-{
-	char text[1024], esc[2048], line[2200];
-	int saved = errno, n;
-	va_list ap;
-
-	if (log_fd < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	json_escape(esc, sizeof(esc), text);
-	n = snprintf(line, sizeof(line), "{\"level\":\"debug\",\"msg\":\"nsenter[%d]: %s\"}\n", getpid(), esc);
-	if (n > 0 && write(log_fd, line, (size_t)n) < 0) {
-		/* a log that cannot be written is no reason to fail */
-	}
-	errno = saved;
-}
-
-static void send_msg(const char *msg)
-{
-	ssize_t r;
-	do {
-		r = send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
-	} while (r < 0 && errno == EINTR);
-}
-
-/* bail reports the failed step to the parent and exits; errno is appended. */
-static void __attribute__((noreturn, format(printf, 1, 2))) bail(const char *fmt, ...)
-{
-	char text[1024], esc[2048], msg[2200];
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (saved) {
-		size_t l = strlen(text);
-		snprintf(text + l, sizeof(text) - l, ": %s", strerror(saved));
-	}
-	json_escape(esc, sizeof(esc), text);
-	snprintf(msg, sizeof(msg), "{\"type\":\"error\",\"step\":\"nsenter\",\"msg\":\"%s\"}", esc);
-	send_msg(msg);
-	_exit(1);
-}
 
 static const char *ns_name(int flag)
 {
@@ -160,6 +96,7 @@ static const char *ns_name(int flag)
  *   clone <decimal CLONE_NEW* flags>
  *   join <decimal flag> <path>          (path: rest of the line)
  *   setgroups deny
+ *   plan                                (exec: run the plan, see exec.c)
  */
 static void parse_bootstrap(char *buf, struct bootstrap *b)
 {
@@ -180,6 +117,8 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 			b->njoins++;
 		} else if (!strcmp(line, "setgroups deny")) {
 			b->setgroups_deny = 1;
+		} else if (!strcmp(line, "plan")) {
+			b->exec_plan = 1;
 		} else {
 			errno = 0;
 			bail("unknown bootstrap line %s", line);
@@ -378,6 +317,16 @@ void berth_nsexec(void)
 	} else {
 		snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", getpid());
 		send_msg(msg);
+	}
+	if (b.exec_plan) {
+		/* exec: no Go runtime in the process; the plan on the config
+		 * pipe says the rest, down to execve. */
+		env = getenv("_BERTH_CONFIGPIPE");
+		if (!env || !*env) {
+			errno = 0;
+			bail("no config pipe for the exec plan");
+		}
+		run_exec_plan(atoi(env));
 	}
 	/* The Go side of init reads _BERTH_INITPIPE too and goes on with the
 	 * same socket; the container's environment is built from config.json,

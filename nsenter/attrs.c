@@ -1,0 +1,255 @@
+/* Process attributes of an exec plan: each function runs one step with the
+ * values the parent resolved (libcontainer/exec_plan.go) and names the
+ * step's config field when it fails. Order is the plan's, not ours. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "berth.h"
+
+static uint64_t u64(struct step *s)
+{
+	uint64_t v;
+	if (step_u64(s, &v) < 0)
+		bad_step(s);
+	return v;
+}
+
+static const char *str(struct step *s)
+{
+	const char *v;
+	if (step_str(s, &v) < 0)
+		bad_step(s);
+	return v;
+}
+
+static void done(struct step *s)
+{
+	if (!step_done(s))
+		bad_step(s);
+}
+
+/* write_file writes val to path, which must exist (a /proc file). */
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n < 0 ? -1 : 0;
+}
+
+void do_oom_score_adj(struct step *s)
+{
+	char buf[32];
+	int64_t v = (int64_t)u64(s);
+
+	done(s);
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	if (write_file("/proc/self/oom_score_adj", buf) < 0)
+		step_fail(s, errno, "write /proc/self/oom_score_adj");
+}
+
+void do_personality(struct step *s)
+{
+	uint64_t v = u64(s);
+
+	done(s);
+	if (syscall(SYS_personality, (unsigned long)v) < 0)
+		step_fail(s, errno, "personality %#llx", (unsigned long long)v);
+}
+
+/* struct sched_attr of sched_setattr(2), SCHED_ATTR_SIZE_VER1. */
+struct sched_attr_v1 {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+	uint32_t util_min, util_max;
+};
+
+void do_scheduler(struct step *s)
+{
+	struct sched_attr_v1 a;
+	uint64_t limited;
+	const char *name;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.policy = (uint32_t)u64(s);
+	a.flags = u64(s);
+	a.nice = (int32_t)(int64_t)u64(s);
+	a.priority = (uint32_t)u64(s);
+	a.runtime = u64(s);
+	a.deadline = u64(s);
+	a.period = u64(s);
+	limited = u64(s);
+	name = str(s);
+	done(s);
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+		if (errno == EPERM && limited)
+			/* SCHED_DEADLINE needs every CPU of the root domain;
+			 * runc's words, which clients match. */
+			step_fail(s, errno, "(%s): process scheduler can't be used together with AllowedCPUs", name);
+		step_fail(s, errno, "(%s)", name);
+	}
+}
+
+void do_ioprio(struct step *s)
+{
+	uint64_t prio = u64(s);
+	const char *desc = str(s);
+
+	done(s);
+	/* ioprio_set(IOPRIO_WHO_PROCESS, 0, class<<13 | level) */
+	if (syscall(SYS_ioprio_set, 1, 0, (int)prio) < 0)
+		step_fail(s, errno, "(%s)", desc);
+}
+
+void do_affinity(struct step *s)
+{
+	uint64_t mask[16], n, i;
+	const char *cpus = str(s);
+
+	n = u64(s);
+	if (n > 16)
+		bad_step(s);
+	memset(mask, 0, sizeof(mask));
+	for (i = 0; i < n; i++)
+		mask[i] = u64(s);
+	done(s);
+	if (sched_setaffinity(0, sizeof(mask), (cpu_set_t *)mask) < 0)
+		step_fail(s, errno, "%s", cpus);
+}
+
+/* The nodemask of set_mempolicy: the kernel's MAX_NUMNODES bits. */
+#define NODEMASK_WORDS 16
+
+void do_mem_policy(struct step *s)
+{
+	uint64_t mask[NODEMASK_WORDS], n, i, mode = u64(s);
+	const char *desc = str(s);
+	long r;
+
+	n = u64(s);
+	if (n > NODEMASK_WORDS)
+		bad_step(s);
+	memset(mask, 0, sizeof(mask));
+	for (i = 0; i < n; i++)
+		mask[i] = u64(s);
+	done(s);
+	/* maxnode counts one more than the bits the kernel reads (it
+	 * decrements it first, mm/mempolicy.c get_nodes). */
+	do {
+		r = syscall(SYS_set_mempolicy, (int)mode, mask, NODEMASK_WORDS * 64 + 1);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == EINVAL)
+		step_fail(s, errno, "set_mempolicy %s: (nodes not online or not in the container's cpuset mems, or a mode or flag this kernel lacks)", desc);
+	if (r < 0)
+		step_fail(s, errno, "set_mempolicy %s", desc);
+}
+
+#define MAX_GROUPS 65536
+
+/* do_user switches to process.user, keeping the capabilities the
+ * capability step then sets to exactly the configured ones. */
+void do_user(struct step *s)
+{
+	uint64_t uid = u64(s), gid = u64(s), n = u64(s), i;
+	gid_t *groups = NULL;
+
+	if (n > MAX_GROUPS)
+		bad_step(s);
+	if (n) {
+		groups = calloc(n, sizeof(gid_t));
+		if (!groups)
+			step_fail(s, errno, "additionalGids");
+	}
+	for (i = 0; i < n; i++)
+		groups[i] = (gid_t)u64(s);
+	done(s);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		step_fail(s, errno, "prctl PR_SET_KEEPCAPS");
+	/* setgroups is denied in a user namespace whose setgroups file says
+	 * deny; then only a non-empty request is an error worth reporting. */
+	if (setgroups(n, groups) < 0 && (n > 0 || errno != EPERM))
+		step_fail(s, errno, "setgroups (%llu additional gids)", (unsigned long long)n);
+	free(groups);
+	/* Raw system calls: glibc's wrappers would signal other threads,
+	 * and there are none. */
+	if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+		step_fail(s, errno, "setgid %llu", (unsigned long long)gid);
+	if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+		step_fail(s, errno, "setuid %llu", (unsigned long long)uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		step_fail(s, errno, "prctl PR_SET_KEEPCAPS");
+}
+
+void do_umask(struct step *s)
+{
+	uint64_t m = u64(s);
+
+	done(s);
+	umask((mode_t)(m & 07777));
+}
+
+void do_no_new_privs(struct step *s)
+{
+	done(s);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		step_fail(s, errno, "prctl PR_SET_NO_NEW_PRIVS");
+}
+
+void do_rlimit(struct step *s)
+{
+	uint64_t res = u64(s), soft = u64(s), hard = u64(s);
+	const char *name = str(s);
+	struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
+
+	done(s);
+	if (setrlimit((int)res, &rl) < 0)
+		step_fail(s, errno, "setrlimit %s (soft %llu, hard %llu)", name, (unsigned long long)soft,
+			  (unsigned long long)hard);
+}
+
+/* do_exec_label asks the security module to switch the process to its
+ * profile or label at execve (attr/exec applies on the next exec only). */
+void do_exec_label(struct step *s)
+{
+	uint64_t kind = u64(s);
+	const char *val = str(s);
+	const char *path = "/proc/thread-self/attr/exec";
+	char *buf = NULL;
+	struct stat st;
+
+	done(s);
+	if (kind == LABEL_APPARMOR) {
+		if (stat("/proc/thread-self/attr/apparmor/exec", &st) == 0)
+			path = "/proc/thread-self/attr/apparmor/exec";
+		if (asprintf(&buf, "exec %s", val) < 0)
+			step_fail(s, ENOMEM, "%s", val);
+		val = buf;
+	} else if (kind != LABEL_SELINUX) {
+		bad_step(s);
+	}
+	if (write_file(path, val) < 0)
+		step_fail(s, errno, "%s: write %s", val, path);
+	free(buf);
+}
