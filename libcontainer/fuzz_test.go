@@ -80,13 +80,13 @@ func FuzzRecvMsg(f *testing.F) {
 			t.Fatal(err)
 		}
 		r, w := os.NewFile(uintptr(fds[0]), "r"), os.NewFile(uintptr(fds[1]), "w")
-		defer r.Close()
+		defer func() { _ = r.Close() }()
 		if err := unix.Sendmsg(fds[1], data, nil, nil, unix.MSG_DONTWAIT); err != nil {
-			w.Close()
+			_ = w.Close()
 			t.Skip(err) // larger than a packet may be
 		}
 		// An empty packet reads as the peer closing, as a dead init's would.
-		w.Close()
+		_ = w.Close()
 		m, fd, err := recvMsg(r)
 		if fd >= 0 {
 			t.Fatalf("an fd from a packet that carried none: %d", fd)
@@ -120,6 +120,6 @@ func fastTempDir(t *testing.T) string {
 	if err != nil {
 		return t.TempDir()
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	return dir
 }

@@ -27,7 +27,9 @@ func TestOwnIDOnly(t *testing.T) {
 func TestCheckHelperMaps(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "subuid")
-	os.WriteFile(file, []byte("alice:100000:65536\nbob:165536:65536\n"), 0o644)
+	if err := os.WriteFile(file, []byte("alice:100000:65536\nbob:165536:65536\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	own := configs.IDMap{ContainerID: 0, HostID: 1000, Size: 1}
 	// "sh" stands for the helper: only its presence on PATH is looked up
 	path, err := checkHelperMaps("sh", file, "uid", []configs.IDMap{own, {ContainerID: 1, HostID: 100000, Size: 65536}}, "alice", 1000)

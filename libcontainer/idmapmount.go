@@ -150,7 +150,7 @@ func readMountInfo(path string) ([]mountInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []mountInfo
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -229,8 +229,8 @@ func mappingUserns(idm *configs.MountIDMap) (int, error) {
 		return -1, fmt.Errorf("a user namespace with the mount's mappings: %w", err)
 	}
 	defer func() {
-		p.Kill()
-		p.Wait()
+		_ = p.Kill()
+		_, _ = p.Wait()
 	}()
 	path := "/proc/" + strconv.Itoa(p.Pid) + "/ns/user"
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)

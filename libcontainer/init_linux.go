@@ -91,7 +91,7 @@ func Init() error {
 	if se, ok := err.(*stepError); ok {
 		step, msg = se.step, se.err.Error()
 	}
-	sendMsg(env.sock, syncMsg{Type: msgError, Step: step, Msg: msg}, -1)
+	_ = sendMsg(env.sock, syncMsg{Type: msgError, Step: step, Msg: msg}, -1)
 	return err
 }
 
@@ -113,7 +113,7 @@ func step(name string, err error) error {
 
 func runInit(env *initEnv) error {
 	raw, err := io.ReadAll(env.cfgPipe)
-	env.cfgPipe.Close()
+	_ = env.cfgPipe.Close()
 	if err != nil {
 		return step("read config", err)
 	}
@@ -310,7 +310,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
 		return err
 	}
-	env.sock.Close()
+	_ = env.sock.Close()
 	if isExec {
 		return execFailed(lastSteps(filter, caps, p, path))
 	}
@@ -336,7 +336,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
 		st := hookState(env, cfg, specs.StateCreated)
 		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
-			unix.Write(fifo, []byte(fifoHookFailed+err.Error()))
+			_, _ = unix.Write(fifo, []byte(fifoHookFailed+err.Error()))
 			os.Exit(1)
 		}
 	}
@@ -402,7 +402,7 @@ var startFifo = -1
 // the container's stderr; and init exits.
 func execFailed(err error) error {
 	if startFifo >= 0 {
-		unix.Write(startFifo, []byte(fifoFailed+err.Error()))
+		_, _ = unix.Write(startFifo, []byte(fifoFailed+err.Error()))
 	} else {
 		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 	}

@@ -70,7 +70,9 @@ func TestStateReadersRaceWriter(t *testing.T) {
 func TestStateWriterKilled(t *testing.T) {
 	if dir := os.Getenv("BERTH_TEST_STATE_WRITER"); dir != "" {
 		for i := 0; ; i++ {
-			saveState(dir, stateOfSize("c1", 10+(i%2)*200000))
+			if err := saveState(dir, stateOfSize("c1", 10+(i%2)*200000)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	dir := fastTempDir(t)
@@ -84,8 +86,8 @@ func TestStateWriterKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(5+k*3) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		s, err := loadState(dir, "c1")
 		if err != nil {
 			t.Fatalf("after a writer was killed: %v", err)

@@ -207,7 +207,7 @@ func exportBPF(f *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 		return nil, fmt.Errorf("memfd for the filter: %w", err)
 	}
 	file := os.NewFile(uintptr(fd), "berth-seccomp")
-	defer file.Close()
+	defer func() { _ = file.Close() }()
 	if err := f.ExportBPF(file); err != nil {
 		return nil, fmt.Errorf("export the filter: %w", err)
 	}

@@ -27,7 +27,7 @@ var procDevices = func() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	names := map[string]string{}
 	kind := ""
 	s := bufio.NewScanner(f)

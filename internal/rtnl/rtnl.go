@@ -65,7 +65,7 @@ func OpenIn(nsFd int) (*Conn, error) {
 		if err := unix.Setns(own, unix.CLONE_NEWNET); err != nil {
 			// stays locked: the thread dies with the goroutine
 			if c != nil {
-				c.Close()
+				_ = c.Close()
 			}
 			ch <- result{err: os.NewSyscallError("setns back", err)}
 			return

@@ -69,7 +69,7 @@ func Read(file, name string, id int) ([]Range, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	return Parse(f, name, id)
 }
 

@@ -33,7 +33,7 @@ func rootFrom(mountinfo string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -235,7 +235,7 @@ func writeFile(dir, name, v string) error {
 		return err
 	}
 	if _, err := f.Write([]byte(v)); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return f.Close()

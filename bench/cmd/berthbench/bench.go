@@ -372,11 +372,11 @@ func (b *bench) cleanup() {
 	if b.tmp != "" {
 		for _, r := range b.rts {
 			if r.log != nil {
-				r.log.Close()
+				_ = r.log.Close()
 			}
 		}
-		unix.Unmount(b.tmp, unix.MNT_DETACH)
-		os.RemoveAll(b.tmp)
+		_ = unix.Unmount(b.tmp, unix.MNT_DETACH)
+		_ = os.RemoveAll(b.tmp)
 	}
 }
 
@@ -386,7 +386,7 @@ func cgroupMounts() (mps []string, opts []string) {
 	if err != nil {
 		return nil, nil
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// id parent maj:min root mountpoint opts [optional...] - fstype source superopts
@@ -424,7 +424,7 @@ func removeCgroups(prefixes ...string) int {
 	mps, _ := cgroupMounts()
 	var dirs []string
 	for _, mp := range mps {
-		filepath.WalkDir(mp, func(p string, d os.DirEntry, err error) error {
+		_ = filepath.WalkDir(mp, func(p string, d os.DirEntry, err error) error {
 			if err != nil || !d.IsDir() || p == mp {
 				return nil
 			}
@@ -448,7 +448,7 @@ func removeCgroups(prefixes ...string) int {
 // directories, deepest first, retrying while the dying ones leave.
 func removeCgroupTree(dir string) int {
 	var all []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
 			all = append(all, p)
 		}
@@ -482,7 +482,7 @@ func killCgroupProcs(dir string) {
 	for _, f := range strings.Fields(string(data)) {
 		var pid int
 		if _, err := fmt.Sscan(f, &pid); err == nil && pid > 1 && pid != os.Getpid() {
-			unix.Kill(pid, unix.SIGKILL)
+			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 	}
 }

@@ -143,7 +143,7 @@ func reexecInPrivateNS() int {
 	}
 	go func() {
 		for s := range sigs {
-			cmd.Process.Signal(s)
+			_ = cmd.Process.Signal(s)
 		}
 	}()
 	err = cmd.Wait()

@@ -285,7 +285,7 @@ const method = `## How it is measured
 
 func (b *bench) machine() []string {
 	var u unix.Utsname
-	unix.Uname(&u)
+	_ = unix.Uname(&u)
 	model := ""
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
@@ -295,14 +295,14 @@ func (b *bench) machine() []string {
 				break
 			}
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	mem := ""
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
 			if strings.HasPrefix(l, "MemTotal:") {
 				var kb float64
-				fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), &kb)
+				_, _ = fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), &kb)
 				mem = fmt.Sprintf("%.1f GiB", kb/1024/1024)
 			}
 		}
@@ -342,7 +342,7 @@ func (b *bench) writeCSV(path string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	w.WriteString("metric,runtime,i,ms\n")
+	_, _ = w.WriteString("metric,runtime,i,ms\n")
 	metrics := []string{}
 	for m := range b.res.samples {
 		metrics = append(metrics, m)
@@ -351,12 +351,12 @@ func (b *bench) writeCSV(path string) error {
 	for _, m := range metrics {
 		for _, r := range b.rts {
 			for i, v := range b.res.samples[m][r.name] {
-				fmt.Fprintf(w, "%s,%s,%d,%.3f\n", m, r.name, i, v)
+				_, _ = fmt.Fprintf(w, "%s,%s,%d,%.3f\n", m, r.name, i, v)
 			}
 		}
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	return f.Close()

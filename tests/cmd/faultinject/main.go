@@ -116,7 +116,7 @@ func runPhase(e *env, ph *phase) int {
 		fmt.Printf("%s: plan: %v\n", ph.name, err)
 		return 1
 	}
-	os.RemoveAll(filepath.Dir(dry.prefix))
+	_ = os.RemoveAll(filepath.Dir(dry.prefix))
 	fmt.Printf("%s: %d call sites in %d faults\n", ph.name, sites, len(faults))
 	hit := map[string]bool{}
 	count := map[string]int{}
@@ -201,7 +201,7 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 		if f != nil && c.err == nil {
 			files, _ := filepath.Glob(e.file(c.id) + "*")
 			for _, p := range files {
-				os.RemoveAll(p)
+				_ = os.RemoveAll(p)
 			}
 		}
 	}()
@@ -213,7 +213,7 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 	}
 	afterPrepare := e.scope.Snapshot()
 	tdir := e.file(c.id + ".trace")
-	os.MkdirAll(tdir, 0o755)
+	_ = os.MkdirAll(tdir, 0o755)
 	c.prefix = filepath.Join(tdir, "t")
 	opts := []string{"-e", traceExpr()}
 	if f != nil {

@@ -157,7 +157,7 @@ func status(e *env, id string) string {
 		return ""
 	}
 	var st struct{ Status string }
-	json.Unmarshal([]byte(readFile(e.file(id+".state.out"))), &st)
+	_ = json.Unmarshal([]byte(readFile(e.file(id+".state.out"))), &st)
 	return st.Status
 }
 

@@ -40,19 +40,23 @@ func TestPlan(t *testing.T) {
 	berthPath = "/usr/bin/berth"
 	dir := t.TempDir()
 	// the command (its own execve is not counted by strace), and its child
-	os.WriteFile(filepath.Join(dir, "t.100"), []byte(`execve("/usr/bin/berth", ["berth"], 0x1 /* 3 vars */) = 0
+	if err := os.WriteFile(filepath.Join(dir, "t.100"), []byte(`execve("/usr/bin/berth", ["berth"], 0x1 /* 3 vars */) = 0
 openat(AT_FDCWD, "/b/config.json", O_RDONLY|O_CLOEXEC) = 3
 mkdirat(AT_FDCWD, "/sys/fs/cgroup/cpu/c7", 0755) = 0
 mkdirat(AT_FDCWD, "/sys/fs/cgroup/pids/c7", 0755) = 0
 write(9<socket:[1]>, "ack", 3) = 3
 +++ exited with 0 +++
-`), 0o644)
-	os.WriteFile(filepath.Join(dir, "t.101"), []byte(`execve("/proc/self/fd/14", ["/proc/self/fd/14", "init"], 0x2 /* 6 vars */) = 0
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "t.101"), []byte(`execve("/proc/self/fd/14", ["/proc/self/fd/14", "init"], 0x2 /* 6 vars */) = 0
 openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 6
 write(3</proc/self/fd/5>, "0", 1) = 1
 execve("/bin/sleep", ["sleep", "100"], 0x3 /* 2 vars */) = 0
 openat(AT_FDCWD, "/etc/localtime", O_RDONLY|O_CLOEXEC) = 3
-`), 0o644)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	faults, sites, err := plan(filepath.Join(dir, "t"), "c7", tracedSet())
 	if err != nil {
 		t.Fatal(err)
