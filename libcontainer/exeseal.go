@@ -56,7 +56,7 @@ func memfdExe() (string, *os.File, error) {
 	// MFD_EXEC: where vm.memfd_noexec asks for it (Linux 6.3+); older
 	// kernels refuse the unknown flag and make executable memfds anyway.
 	fd, err := unix.MemfdCreate("berth", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
-	if err == unix.EINVAL {
+	if errors.Is(err, unix.EINVAL) {
 		fd, err = unix.MemfdCreate("berth", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,9 +109,7 @@ func FuzzRecvMsg(f *testing.F) {
 }
 
 func asInitError(err error, ie **initError) bool {
-	e, ok := err.(*initError)
-	*ie = e
-	return ok
+	return errors.As(err, ie)
 }
 
 // fastTempDir is a temporary directory on a tmpfs if the host has /dev/shm: saveState

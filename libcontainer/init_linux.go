@@ -88,7 +88,7 @@ func Init() error {
 	err = runInit(env)
 	// The error goes to the parent, which reports it once.
 	step, msg := "init", err.Error()
-	if se, ok := err.(*stepError); ok {
+	if se := (*stepError)(nil); errors.As(err, &se) {
 		step, msg = se.step, se.err.Error()
 	}
 	_ = sendMsg(env.sock, syncMsg{Type: msgError, Step: step, Msg: msg}, -1)
@@ -119,7 +119,7 @@ func runInit(env *initEnv) error {
 	}
 	var data initData
 	if err := json.Unmarshal(raw, &data); err != nil || data.Config == nil {
-		return step("read config", fmt.Errorf("malformed config from parent: %v", err))
+		return step("read config", fmt.Errorf("malformed config from parent: %w", err))
 	}
 	cfg := *data.Config
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {

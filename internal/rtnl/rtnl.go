@@ -101,7 +101,7 @@ func (c *Conn) request(typ, flags uint16, body []byte, attrs ...attr) ([][]byte,
 	buf := make([]byte, 64*1024)
 	for {
 		n, _, err := unix.Recvfrom(c.fd, buf, 0)
-		if err == unix.EINTR {
+		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {

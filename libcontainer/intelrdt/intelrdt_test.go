@@ -2,6 +2,7 @@ package intelrdt
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,7 +117,7 @@ func TestApplyOwnGroup(t *testing.T) {
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(g); !os.IsNotExist(err) {
+	if _, err := os.Stat(g); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("own group left: %v", err)
 	}
 }
@@ -135,7 +136,7 @@ func TestNamedGroup(t *testing.T) {
 	if err != nil || made {
 		t.Fatalf("Apply = %v, %v", made, err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "gold", "schemata")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(root, "gold", "schemata")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("schemata written without schemata in the config: %v", err)
 	}
 	mon := filepath.Join(root, "gold", "mon_groups", "c1")
@@ -147,7 +148,7 @@ func TestNamedGroup(t *testing.T) {
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(mon); !os.IsNotExist(err) {
+	if _, err := os.Stat(mon); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("monitoring group left: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "gold")); err != nil {

@@ -280,7 +280,7 @@ func (b *bench) measureMemory() {
 			var rss, faults float64
 			_, err := fmt.Sscan(out.String(), &rss, &faults)
 			if res.err != nil || err != nil {
-				b.fail(r, "run under rusage", fmt.Errorf("%v %v", res.err, err))
+				b.fail(r, "run under rusage", fmt.Errorf("%w %w", res.err, err))
 				continue
 			}
 			b.res.runRSS[r.name] = append(b.res.runRSS[r.name], rss)

@@ -337,7 +337,7 @@ func (b *bench) machine() []string {
 }
 
 func (b *bench) writeCSV(path string) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}

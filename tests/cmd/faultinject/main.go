@@ -207,7 +207,7 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 	}()
 	if ph.prepare != nil {
 		if err := ph.prepare(e, c.id); err != nil {
-			c.err = fmt.Errorf("prepare: %v", err)
+			c.err = fmt.Errorf("prepare: %w", err)
 			return c
 		}
 	}
@@ -301,7 +301,7 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 		}
 		c.err = ph.failed(e, c.id, r, afterPrepare)
 		if c.class == "crash" && !crashable(f) {
-			c.err = fmt.Errorf("crashed on a fault that is not a thread's: %v", c.err)
+			c.err = fmt.Errorf("crashed on a fault that is not a thread's: %w", c.err)
 		}
 		return c
 	}

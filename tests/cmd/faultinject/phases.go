@@ -124,7 +124,7 @@ var phases = []*phase{
 		failed: func(e *env, id string, r *result, _ []string) error {
 			// A retry succeeds (and the case's leak check follows it).
 			if _, err := e.berth(e.file(id+".retry"), "delete", "--force", id); err != nil {
-				return fmt.Errorf("delete failed, and so did a retry: %v", err)
+				return fmt.Errorf("delete failed, and so did a retry: %w", err)
 			}
 			return nil
 		},

@@ -40,12 +40,12 @@ func (e *env) berth(out string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, berthPath, append([]string{"--root", e.root}, args...)...)
-	o, err := os.Create(out + ".out")
+	o, err := os.OpenFile(out+".out", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
 	defer func() { _ = o.Close() }()
-	eb, err := os.Create(out + ".err")
+	eb, err := os.OpenFile(out+".err", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
@@ -54,7 +54,7 @@ func (e *env) berth(out string, args ...string) (string, error) {
 	err = cmd.Run()
 	b, _ := os.ReadFile(out + ".err")
 	if err != nil {
-		return string(b), fmt.Errorf("berth %s: %v: %s", strings.Join(args, " "), err, b)
+		return string(b), fmt.Errorf("berth %s: %w: %s", strings.Join(args, " "), err, b)
 	}
 	return string(b), nil
 }
@@ -82,12 +82,12 @@ func (e *env) straceCmd(prefix, out string, opts []string, args ...string) (*tra
 	all = append(all, "--", berthPath, "--root", e.root)
 	all = append(all, args...)
 	cmd := exec.Command("strace", all...)
-	o, err := os.Create(out + ".out")
+	o, err := os.OpenFile(out+".out", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = o.Close() }()
-	eb, err := os.Create(out + ".err")
+	eb, err := os.OpenFile(out+".err", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}

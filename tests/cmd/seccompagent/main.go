@@ -24,6 +24,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -138,7 +139,7 @@ func answer(fd libseccomp.ScmpFd) {
 	for {
 		req, err := libseccomp.NotifReceive(fd)
 		if err != nil {
-			if err == unix.ENOENT || err == unix.EINTR {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
 				// the process went away before we got it; or a signal
 				continue
 			}
