@@ -167,7 +167,6 @@ type spawner struct {
 	child     bool
 	pid       int // init's host pid, once known
 	startTime uint64
-	pidFile   bool
 	// waitLogs waits for init's debug records to end (--debug), else nil.
 	waitLogs func(time.Duration)
 	// netDevs are the linux.netDevices moved into the container, until

@@ -12,7 +12,6 @@ import (
 func i64(v int64) *int64   { return &v }
 func u64(v uint64) *uint64 { return &v }
 func u16(v uint16) *uint16 { return &v }
-func yes() *bool           { b := true; return &b }
 func asMap(ps []sd.Property) map[string]any {
 	m := map[string]any{}
 	for _, p := range ps {
