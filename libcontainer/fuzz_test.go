@@ -19,8 +19,10 @@ import (
 // config and survives a save and a load unchanged. (Nothing that acts on the host,
 // like Destroy, runs on fuzzed state.) Seeds: testdata/fuzz/FuzzLoadState.
 func FuzzLoadState(f *testing.F) {
-	good, err := json.Marshal(&State{ID: "c1", Status: Created, Pid: 1, Bundle: "/b",
-		Config: &configs.Config{Rootfs: "/b/rootfs"}, CgroupPaths: map[string]string{"pids": "/nonexistent/c1"}})
+	good, err := json.Marshal(&State{
+		ID: "c1", Status: Created, Pid: 1, Bundle: "/b",
+		Config: &configs.Config{Rootfs: "/b/rootfs"}, CgroupPaths: map[string]string{"pids": "/nonexistent/c1"},
+	})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -70,8 +72,12 @@ func FuzzLoadState(f *testing.F) {
 // a message or an error; an "error" message comes back as an *initError. Seeds:
 // testdata/fuzz/FuzzRecvMsg.
 func FuzzRecvMsg(f *testing.F) {
-	for _, m := range []syncMsg{{Type: msgNsenter, Pid: 42}, {Type: msgPid, Pid: 43}, {Type: msgReady},
-		{Type: msgError, Step: "nsenter", Msg: "setns: Invalid argument"}} {
+	for _, m := range []syncMsg{
+		{Type: msgNsenter, Pid: 42},
+		{Type: msgPid, Pid: 43},
+		{Type: msgReady},
+		{Type: msgError, Step: "nsenter", Msg: "setns: Invalid argument"},
+	} {
 		b, _ := json.Marshal(m)
 		f.Add(b)
 	}

@@ -15,8 +15,10 @@ import (
 // stateOfSize is a state whose JSON is about n bytes (by its annotations), so that a
 // reader of a half-written file would get a prefix that does not parse.
 func stateOfSize(id string, n int) *State {
-	return &State{ID: id, Status: Created, Pid: n, Config: &configs.Config{Rootfs: "/r"},
-		Annotations: map[string]string{"pad": strings.Repeat("x", n)}}
+	return &State{
+		ID: id, Status: Created, Pid: n, Config: &configs.Config{Rootfs: "/r"},
+		Annotations: map[string]string{"pad": strings.Repeat("x", n)},
+	}
 }
 
 // Readers racing a writer never see a half-written state.json: each load is the old

@@ -251,7 +251,8 @@ func (c *Conn) Addrs(index int) ([]Addr, error) {
 		}
 		a := Addr{Family: ifa.Family, PrefixLen: ifa.Prefixlen, Scope: ifa.Scope, Flags: uint32(ifa.Flags)}
 		attrs, err := syscall.ParseNetlinkRouteAttr(&syscall.NetlinkMessage{
-			Header: syscall.NlMsghdr{Type: unix.RTM_NEWADDR}, Data: r})
+			Header: syscall.NlMsghdr{Type: unix.RTM_NEWADDR}, Data: r,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("netlink address: %w", err)
 		}

@@ -72,8 +72,10 @@ func (b *bench) rows() []row {
 	lat("delete", "`delete`")
 	lat("create+start+delete", "create+start+delete (sum per container)")
 	lat("exec", "`exec` /bin/true")
-	tp := row{label: fmt.Sprintf("throughput, %d parallel `run` (containers/s, higher is better)", b.cfg.TPWorkers),
-		vals: b.res.tp, f: func(v float64) string { return fmt.Sprintf("%.1f /s", v) }}
+	tp := row{
+		label: fmt.Sprintf("throughput, %d parallel `run` (containers/s, higher is better)", b.cfg.TPWorkers),
+		vals:  b.res.tp, f: func(v float64) string { return fmt.Sprintf("%.1f /s", v) },
+	}
 	rs = append(rs, tp)
 	rss := row{label: "peak RSS of the runtime during `run` (ru_maxrss, p50)", vals: map[string]float64{}, f: kib}
 	for name, xs := range b.res.runRSS {

@@ -219,8 +219,10 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 	if f != nil {
 		// execve is traced too: the command's own (which strace does not count)
 		// tells which tracee is berth.
-		opts = []string{"-e", "trace=execve," + f.name,
-			"-e", fmt.Sprintf("inject=%s:error=%s:when=%d", f.name, errnos[f.name], f.n)}
+		opts = []string{
+			"-e", "trace=execve," + f.name,
+			"-e", fmt.Sprintf("inject=%s:error=%s:when=%d", f.name, errnos[f.name], f.n),
+		}
 	}
 	r := &result{}
 	c.r = r

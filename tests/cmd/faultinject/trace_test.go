@@ -9,26 +9,38 @@ import (
 func TestSignature(t *testing.T) {
 	for _, tc := range []struct{ a, b string }{
 		// the hierarchy of a cgroup loop and the fd numbers do not tell sites apart
-		{`openat(AT_FDCWD</x>, "/sys/fs/cgroup/cpu/c7/cgroup.procs", O_WRONLY|O_CLOEXEC) = 8</sys/fs/cgroup/cpu/c7/cgroup.procs>`,
-			`openat(AT_FDCWD</x>, "/sys/fs/cgroup/pids/c7/cgroup.procs", O_WRONLY|O_CLOEXEC) = 9</sys/fs/cgroup/pids/c7/cgroup.procs>`},
+		{
+			`openat(AT_FDCWD</x>, "/sys/fs/cgroup/cpu/c7/cgroup.procs", O_WRONLY|O_CLOEXEC) = 8</sys/fs/cgroup/cpu/c7/cgroup.procs>`,
+			`openat(AT_FDCWD</x>, "/sys/fs/cgroup/pids/c7/cgroup.procs", O_WRONLY|O_CLOEXEC) = 9</sys/fs/cgroup/pids/c7/cgroup.procs>`,
+		},
 		// nor the entry of a masked-paths loop
-		{`openat2(4</>, "/proc/bus", {flags=O_RDONLY|O_CLOEXEC|O_PATH, resolve=RESOLVE_IN_ROOT}, 24) = 6`,
-			`openat2(4</>, "/proc/irq", {flags=O_RDONLY|O_CLOEXEC|O_PATH, resolve=RESOLVE_IN_ROOT}, 24) = -1 ENOENT (No such file or directory)`},
+		{
+			`openat2(4</>, "/proc/bus", {flags=O_RDONLY|O_CLOEXEC|O_PATH, resolve=RESOLVE_IN_ROOT}, 24) = 6`,
+			`openat2(4</>, "/proc/irq", {flags=O_RDONLY|O_CLOEXEC|O_PATH, resolve=RESOLVE_IN_ROOT}, 24) = -1 ENOENT (No such file or directory)`,
+		},
 		// nor the controller a cgroup mount names
-		{`mount("cgroup", "/proc/self/fd/6", "cgroup", MS_RDONLY, "cpu") = 0`,
-			`mount("cgroup", "/proc/self/fd/6", "cgroup", MS_RDONLY, "name=systemd") = 0`},
+		{
+			`mount("cgroup", "/proc/self/fd/6", "cgroup", MS_RDONLY, "cpu") = 0`,
+			`mount("cgroup", "/proc/self/fd/6", "cgroup", MS_RDONLY, "name=systemd") = 0`,
+		},
 	} {
 		if sa, sb := signature(tc.a, "c7"), signature(tc.b, "c7"); sa != sb {
 			t.Errorf("one site, two signatures:\n%s\n%s", sa, sb)
 		}
 	}
 	for _, tc := range []struct{ a, b string }{
-		{`openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY|O_CLOEXEC) = 3`,
-			`openat(AT_FDCWD, "/proc/self/cgroup", O_RDONLY|O_CLOEXEC) = 3`},
-		{`mount("proc", "/proc/self/fd/6", "proc", 0, NULL) = 0`,
-			`mount("tmpfs", "/proc/self/fd/6", "tmpfs", MS_NOSUID, "mode=755") = 0`},
-		{`clone3({flags=CLONE_VM|CLONE_THREAD, stack=0x7f}, 88) = 4222`,
-			`clone(child_stack=NULL, flags=CLONE_VM|CLONE_VFORK|SIGCHLD) = 4227`},
+		{
+			`openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY|O_CLOEXEC) = 3`,
+			`openat(AT_FDCWD, "/proc/self/cgroup", O_RDONLY|O_CLOEXEC) = 3`,
+		},
+		{
+			`mount("proc", "/proc/self/fd/6", "proc", 0, NULL) = 0`,
+			`mount("tmpfs", "/proc/self/fd/6", "tmpfs", MS_NOSUID, "mode=755") = 0`,
+		},
+		{
+			`clone3({flags=CLONE_VM|CLONE_THREAD, stack=0x7f}, 88) = 4222`,
+			`clone(child_stack=NULL, flags=CLONE_VM|CLONE_VFORK|SIGCHLD) = 4227`,
+		},
 	} {
 		if signature(tc.a, "c7") == signature(tc.b, "c7") {
 			t.Errorf("two sites, one signature: %s", signature(tc.a, "c7"))
