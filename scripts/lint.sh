@@ -5,7 +5,7 @@
 set -u
 : "${LINT_CACHE:?}" "${GOLANGCI_LINT_VERSION:?}" "${GOFUMPT_VERSION:?}"
 GO=${GO:-go}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 failed=""
 check() { # check NAME CMD...: run CMD, noting NAME if it fails
 	name=$1
