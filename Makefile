@@ -40,7 +40,8 @@ deps-lint:
 	$(LINT_ENV) scripts/deps-lint.sh
 
 # gofmt, gofumpt, go vet, golangci-lint (.golangci.yml: runc's linters) and
-# shellcheck over every shell script (scripts/lint.sh).
+# shellcheck over every shell script and, at warning level, the bats files
+# (scripts/lint.sh).
 lint: deps-lint
 	$(LINT_ENV) scripts/lint.sh
 

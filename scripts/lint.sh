@@ -1,7 +1,8 @@
 #!/bin/sh
 # make lint: gofmt and gofumpt (files listed are not formatted), go vet,
 # golangci-lint (.golangci.yml), and shellcheck (.shellcheckrc) over every
-# shell script of the repository. Runs every check, then fails if any did.
+# shell script of the repository and the bats files. Runs every check, then
+# fails if any did.
 set -u
 : "${LINT_CACHE:?}" "${GOLANGCI_LINT_VERSION:?}" "${GOFUMPT_VERSION:?}"
 GO=${GO:-go}
@@ -38,6 +39,14 @@ check "go vet" "$GO" vet ./...
 check golangci-lint "$LINT_CACHE/golangci-lint-$GOLANGCI_LINT_VERSION/golangci-lint" run ./...
 # shellcheck disable=SC2046 # one word a path; none has a space
 check shellcheck shellcheck $(shell_scripts)
+# The bats files, as bash, at warning level (style notes such as `ls | wc -l`
+# in an assertion are left to the tests' authors), without what bats makes
+# false: SC2154 (run sets status, output, lines, stderr), SC2030/SC2031 (each
+# @test is a subshell by design), SC1010 (`done` as a word, as in
+# wait_for_line FILE done), SC2034 (loop counters, variables a helper reads)
+# and SC2120 (helpers whose arguments are optional).
+# shellcheck disable=SC2046 # one word a path; none has a space
+check "shellcheck (bats)" shellcheck -s bash -S warning -e SC2154,SC2030,SC2031,SC1010,SC2034,SC2120 $(own_files '*.bats')
 if [ -n "$failed" ]; then
 	echo "lint: FAILED:$failed" >&2
 	exit 1
