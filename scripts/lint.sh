@@ -6,6 +6,8 @@
 set -u
 : "${LINT_CACHE:?}" "${GOLANGCI_LINT_VERSION:?}" "${GOFUMPT_VERSION:?}"
 GO=${GO:-go}
+# golangci-lint runs the go on PATH to load the packages: make it $GO.
+PATH=$(dirname "$(command -v "$GO")"):$PATH
 cd "$(dirname "$0")/.." || exit 1
 failed=""
 check() { # check NAME CMD...: run CMD, noting NAME if it fails
