@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode e
 TAGS := urfave_cli_no_docs osusergo netgo
 CACHE := $(CURDIR)/.cache
 
-.PHONY: all berth deps deps-test demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm test-systemd test-clients bench clean
+.PHONY: all berth deps deps-test deps-lint lint demo test unit fuzz-short integration integration-rootless reliability soak conformance test-cgroupv2 test-cgroupv2-rootless vm-setup test-vm test-systemd test-clients bench clean
 
 all: berth
 
@@ -31,6 +31,20 @@ deps-test: deps
 	scripts/deps-test.sh
 	CLIENTS_CACHE=$(CACHE)/clients GO=$(GO) tests/clients/build.sh
 
+# What `make lint` needs: shellcheck (Debian), golangci-lint and gofumpt at
+# these versions, built once from the Go module proxy into .cache/lint.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOFUMPT_VERSION := v0.12.0
+LINT_ENV := LINT_CACHE=$(CACHE)/lint GOLANGCI_LINT_VERSION=$(GOLANGCI_LINT_VERSION) GOFUMPT_VERSION=$(GOFUMPT_VERSION) GO=$(GO)
+deps-lint:
+	$(LINT_ENV) scripts/deps-lint.sh
+
+# gofmt, gofumpt, go vet, golangci-lint (.golangci.yml: runc's linters) and
+# shellcheck over every shell script and, at warning level, the bats files
+# (scripts/lint.sh).
+lint: deps-lint
+	$(LINT_ENV) scripts/lint.sh
+
 # Build berth and run a container from the bundle in demo/ (its rootfs is
 # made from Debian's busybox-static).
 demo: deps berth
@@ -39,13 +53,13 @@ demo: deps berth
 	cp demo/config.json $(CACHE)/demo/config.json
 	./berth run --bundle $(CACHE)/demo berth-demo-$$$$
 
-# Every test: unit tests, short fuzzing runs, the integration suite (bats,
+# Every test: lint (first: it is fast), unit tests, short fuzzing runs, the integration suite (bats,
 # real containers), its rootless lane, the reliability suite (bad input, fault
 # injection, kill -9, concurrency, a short soak), the OCI conformance suite,
 # the cgroup v2 lanes, the VM runners' self-tests, the systemd lane, and the
 # real clients (containerd, its CRI, Docker, Podman, rootless Podman) driving
 # berth.
-test: deps deps-test berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm test-systemd test-clients
+test: deps deps-test lint berth unit fuzz-short integration integration-rootless reliability conformance test-cgroupv2 test-cgroupv2-rootless test-vm test-systemd test-clients
 
 unit:
 	$(GO) test ./...

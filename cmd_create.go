@@ -31,7 +31,7 @@ var createCommand = &cli.Command{
 			return err
 		}
 		if res.Console != nil {
-			res.Console.Close()
+			_ = res.Console.Close()
 		}
 		return nil
 	},
@@ -74,7 +74,7 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 		return nil, err
 	}
 	if pidfdConn != nil {
-		defer pidfdConn.Close()
+		defer func() { _ = pidfdConn.Close() }()
 	}
 	res, err := libcontainer.Create(libcontainer.CreateOpts{
 		Root:          root,
@@ -92,7 +92,7 @@ func create(c *cli.Context, foreground bool) (*libcontainer.CreateResult, error)
 	}
 	if pidfdConn != nil {
 		if err := sendPidfd(pidfdConn, res.Container.State.Pid); err != nil {
-			res.Container.Destroy(true)
+			_ = res.Container.Destroy(true)
 			return nil, err
 		}
 	}

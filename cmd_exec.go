@@ -77,7 +77,7 @@ var execCommand = &cli.Command{
 			return err
 		}
 		if pidfdConn != nil {
-			defer pidfdConn.Close()
+			defer func() { _ = pidfdConn.Close() }()
 		}
 		var sigs chan os.Signal
 		if !detach {
@@ -100,9 +100,9 @@ var execCommand = &cli.Command{
 			if err := sendPidfd(pidfdConn, res.Pid); err != nil {
 				// The caller would hold no handle on it: as any failed
 				// exec, leave no process behind.
-				unix.Kill(res.Pid, unix.SIGKILL)
+				_ = unix.Kill(res.Pid, unix.SIGKILL)
 				if res.Console != nil {
-					res.Console.Close()
+					_ = res.Console.Close()
 				}
 				return err
 			}

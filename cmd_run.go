@@ -51,12 +51,12 @@ var runCommand = &cli.Command{
 		ct := res.Container
 		if relay != nil {
 			if err := relay.Listen(ct); err != nil {
-				ct.Destroy(true)
+				_ = ct.Destroy(true)
 				return err
 			}
 		}
 		if err := ct.Start(); err != nil {
-			ct.Destroy(true)
+			_ = ct.Destroy(true)
 			return err
 		}
 		if relay != nil && detach {
@@ -111,7 +111,7 @@ func relayInForeground(relay *libcontainer.NotifyRelay, ct *libcontainer.Contain
 func followProcess(detach bool, console *os.File, pid int, sigs chan os.Signal) *exitStatus {
 	if detach {
 		if console != nil {
-			console.Close()
+			_ = console.Close()
 		}
 		return nil
 	}
@@ -165,7 +165,7 @@ func waitProcess(pid int, sigs chan os.Signal) int {
 				resizeConsole()
 				continue
 			}
-			unix.Kill(pid, sig)
+			_ = unix.Kill(pid, sig)
 		}
 	}
 }
@@ -184,14 +184,14 @@ func proxyConsole(master *os.File) func() {
 		raw.Cflag |= unix.CS8
 		raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
 		if unix.IoctlSetTermios(0, unix.TCSETS, &raw) == nil {
-			restore = func() { unix.IoctlSetTermios(0, unix.TCSETS, st) }
+			restore = func() { _ = unix.IoctlSetTermios(0, unix.TCSETS, st) }
 		}
 		resizeConsole()
 	}
-	go io.Copy(master, os.Stdin)
+	go func() { _, _ = io.Copy(master, os.Stdin) }()
 	out := make(chan struct{})
 	go func() {
-		io.Copy(os.Stdout, master)
+		_, _ = io.Copy(os.Stdout, master)
 		close(out)
 	}()
 	return func() {
@@ -214,6 +214,6 @@ func resizeConsole() {
 		return
 	}
 	if ws, err := unix.IoctlGetWinsize(0, unix.TIOCGWINSZ); err == nil {
-		unix.IoctlSetWinsize(int(consoleMaster.Fd()), unix.TIOCSWINSZ, ws)
+		_ = unix.IoctlSetWinsize(int(consoleMaster.Fd()), unix.TIOCSWINSZ, ws)
 	}
 }

@@ -148,7 +148,7 @@ func readResources(path string) (*specs.LinuxResources, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--resources: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		rd, name = f, path
 	}
 	dec := json.NewDecoder(io.LimitReader(rd, 16<<20))

@@ -89,7 +89,7 @@ func loadBundle(c *cli.Context, id string, edit func(*specs.Spec)) (string, *con
 	if err != nil {
 		return "", nil, fmt.Errorf("bundle %s: %w", bundle, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	st, err := f.Stat()
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", path, err)

@@ -51,10 +51,10 @@ func logRecord(level, msg string) {
 			Msg   string `json:"msg"`
 			Time  string `json:"time"`
 		}{level, msg, now.Format(time.RFC3339Nano)})
-		logFile.Write(append(b, '\n'))
+		_, _ = logFile.Write(append(b, '\n'))
 		return
 	}
-	fmt.Fprintf(logFile, "time=%q level=%s msg=%q\n", now.Format(time.RFC3339Nano), level, msg)
+	_, _ = fmt.Fprintf(logFile, "time=%q level=%s msg=%q\n", now.Format(time.RFC3339Nano), level, msg)
 }
 
 func logError(msg string) { logRecord("error", msg) }

@@ -28,7 +28,7 @@ func main() {
 	if err := app.Run(reorderArgs(app, os.Args)); err != nil {
 		// Only a bare warning means success: one joined to an error is
 		// part of a failure.
-		if w, ok := err.(*libcontainer.Warning); ok {
+		if w, ok := err.(*libcontainer.Warning); ok { //nolint:errorlint // a bare warning only: wrapped, it is part of a failure
 			logWarn(w.Error())
 			return
 		}

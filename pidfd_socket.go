@@ -34,7 +34,7 @@ func sendPidfd(conn *net.UnixConn, pid int) error {
 		return fmt.Errorf("--pidfd-socket: pidfd_open %d: %w", pid, err)
 	}
 	f := os.NewFile(uintptr(fd), "pidfd")
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if _, _, err := conn.WriteMsgUnix([]byte("pidfd"), unix.UnixRights(fd), nil); err != nil {
 		return fmt.Errorf("--pidfd-socket %s: %w", conn.RemoteAddr(), err)
 	}

@@ -62,8 +62,10 @@ func LoadSystemd(cgroupsPath string, rootless bool, paths, created map[string]st
 	if created == nil {
 		created = map[string]string{}
 	}
-	return &sdManager{unit: u, rootless: rootless, started: true, owned: created[unitKey] == u.Name,
-		fs: driverFor(&manager{paths: paths, created: created})}, nil
+	return &sdManager{
+		unit: u, rootless: rootless, started: true, owned: created[unitKey] == u.Name,
+		fs: driverFor(&manager{paths: paths, created: created}),
+	}, nil
 }
 
 // sdManager is the systemd driver. systemd makes a scope only with a

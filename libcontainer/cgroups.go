@@ -148,7 +148,7 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		}
 		// Freeze first so nothing forks while we go through the list.
 		if err := m.Freeze(true); err == nil {
-			defer m.Freeze(false)
+			defer func() { _ = m.Freeze(false) }()
 		}
 	}
 	pids, err := m.Pids()
@@ -156,7 +156,7 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		return err
 	}
 	for _, p := range pids {
-		unix.Kill(p, sig)
+		_ = unix.Kill(p, sig)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func setupConsole(sock *os.File, p *configs.Process) error {
 		return fmt.Errorf("open %s: %w", name, err)
 	}
 	// The user's process will be a non-root user maybe: let it own its tty.
-	unix.Fchown(slave, int(p.UID), -1)
+	_ = unix.Fchown(slave, int(p.UID), -1)
 	for fd := 0; fd < 3; fd++ {
 		if err := unix.Dup3(slave, fd, 0); err != nil {
 			return fmt.Errorf("dup %s: %w", name, err)
@@ -73,13 +73,13 @@ func (sp *spawner) handleConsole(fd int, name string) error {
 		// process wrote it, not "\r\n" (the caller's own terminal, in
 		// raw mode, passes it on untouched).
 		if err := clearONLCR(master); err != nil {
-			master.Close()
+			_ = master.Close()
 			return err
 		}
 		sp.console = master
 		return nil
 	}
-	defer master.Close()
+	defer func() { _ = master.Close() }()
 	return SendConsole(sp.o.ConsoleSocket, master)
 }
 
@@ -90,7 +90,7 @@ func SendConsole(path string, master *os.File) error {
 	if err != nil {
 		return fmt.Errorf("--console-socket %s: %w", path, err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	uc, ok := conn.(*net.UnixConn)
 	if !ok {
 		return fmt.Errorf("--console-socket %s: not a unix socket", path)

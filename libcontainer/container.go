@@ -103,11 +103,11 @@ func (c *Container) Lock() (func(), error) {
 	// Another command may have deleted or changed it while we waited.
 	s, err := loadState(c.Dir, c.ID)
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	c.State = s
-	return func() { f.Close() }, nil
+	return func() { _ = f.Close() }, nil
 }
 
 // Signal sends sig to the container's init; with all, to every process of
@@ -225,13 +225,13 @@ func (c *Container) Destroy(force bool) error {
 	logs.Debugf("delete: %s is %s (force %v): kill, remove cgroups %v, run poststop hooks, remove %s", c.ID, st, force, c.State.CgroupPaths, c.Dir)
 	if st == Paused {
 		// A frozen task does not act on SIGKILL until thawed.
-		c.signalAll(unix.SIGKILL)
+		_ = c.signalAll(unix.SIGKILL)
 		if m := c.cgroupManager(); m != nil {
-			m.Freeze(false)
+			_ = m.Freeze(false)
 		}
 	}
 	if st != Stopped {
-		signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
+		_ = signalPid(c.State.Pid, c.State.StartTime, unix.SIGKILL)
 		if !waitGone(c.State.Pid, c.State.StartTime, 10*time.Second) {
 			return fmt.Errorf("%s: init %d did not die after SIGKILL", c.ID, c.State.Pid)
 		}
@@ -290,7 +290,7 @@ func RemoveBroken(root, id string, force bool) error {
 		}
 		return err
 	}
-	defer lock.Close()
+	defer func() { _ = lock.Close() }()
 	_, err = loadState(dir, id)
 	switch {
 	case err == nil:

@@ -62,7 +62,7 @@ func passwdHome(path string, uid uint32) string {
 		return "/"
 	}
 	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return "/"
 	}

@@ -10,7 +10,9 @@ import (
 func TestPasswdHome(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "passwd")
-	os.WriteFile(p, []byte("root:x:0:0:root:/root:/bin/sh\nbroken\nnohome:x:7:7:::/bin/sh\napp:x:42:42::/home/app:/bin/sh\n"), 0o644)
+	if err := os.WriteFile(p, []byte("root:x:0:0:root:/root:/bin/sh\nbroken\nnohome:x:7:7:::/bin/sh\napp:x:42:42::/home/app:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		path string
 		uid  uint32

@@ -56,7 +56,7 @@ func memfdExe() (string, *os.File, error) {
 	// MFD_EXEC: where vm.memfd_noexec asks for it (Linux 6.3+); older
 	// kernels refuse the unknown flag and make executable memfds anyway.
 	fd, err := unix.MemfdCreate("berth", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
-	if err == unix.EINVAL {
+	if errors.Is(err, unix.EINVAL) {
 		fd, err = unix.MemfdCreate("berth", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	}
 	if err != nil {
@@ -65,17 +65,17 @@ func memfdExe() (string, *os.File, error) {
 	mem := os.NewFile(uintptr(fd), "berth-sealed")
 	exe, err := os.Open("/proc/self/exe")
 	if err != nil {
-		mem.Close()
+		_ = mem.Close()
 		return "", nil, fmt.Errorf("seal berth binary: %w", err)
 	}
-	defer exe.Close()
+	defer func() { _ = exe.Close() }()
 	if _, err := io.Copy(mem, exe); err != nil {
-		mem.Close()
+		_ = mem.Close()
 		return "", nil, fmt.Errorf("seal berth binary: copy: %w", err)
 	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
-		mem.Close()
+		_ = mem.Close()
 		return "", nil, fmt.Errorf("seal berth binary: add seals: %w", err)
 	}
 	return "/proc/self/fd/" + strconv.Itoa(fd), mem, nil

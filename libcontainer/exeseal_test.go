@@ -14,7 +14,7 @@ func TestMemfdExeSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	seals, err := unix.FcntlInt(f.Fd(), unix.F_GET_SEALS, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func TestMemfdExeSealed(t *testing.T) {
 	w, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err == nil {
 		_, err = w.Write([]byte("pwned"))
-		w.Close()
+		_ = w.Close()
 	}
 	if err == nil {
 		t.Fatal("writing the sealed binary succeeded")

@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +19,10 @@ import (
 // config and survives a save and a load unchanged. (Nothing that acts on the host,
 // like Destroy, runs on fuzzed state.) Seeds: testdata/fuzz/FuzzLoadState.
 func FuzzLoadState(f *testing.F) {
-	good, err := json.Marshal(&State{ID: "c1", Status: Created, Pid: 1, Bundle: "/b",
-		Config: &configs.Config{Rootfs: "/b/rootfs"}, CgroupPaths: map[string]string{"pids": "/nonexistent/c1"}})
+	good, err := json.Marshal(&State{
+		ID: "c1", Status: Created, Pid: 1, Bundle: "/b",
+		Config: &configs.Config{Rootfs: "/b/rootfs"}, CgroupPaths: map[string]string{"pids": "/nonexistent/c1"},
+	})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -69,8 +72,12 @@ func FuzzLoadState(f *testing.F) {
 // a message or an error; an "error" message comes back as an *initError. Seeds:
 // testdata/fuzz/FuzzRecvMsg.
 func FuzzRecvMsg(f *testing.F) {
-	for _, m := range []syncMsg{{Type: msgNsenter, Pid: 42}, {Type: msgPid, Pid: 43}, {Type: msgReady},
-		{Type: msgError, Step: "nsenter", Msg: "setns: Invalid argument"}} {
+	for _, m := range []syncMsg{
+		{Type: msgNsenter, Pid: 42},
+		{Type: msgPid, Pid: 43},
+		{Type: msgReady},
+		{Type: msgError, Step: "nsenter", Msg: "setns: Invalid argument"},
+	} {
 		b, _ := json.Marshal(m)
 		f.Add(b)
 	}
@@ -80,13 +87,13 @@ func FuzzRecvMsg(f *testing.F) {
 			t.Fatal(err)
 		}
 		r, w := os.NewFile(uintptr(fds[0]), "r"), os.NewFile(uintptr(fds[1]), "w")
-		defer r.Close()
+		defer func() { _ = r.Close() }()
 		if err := unix.Sendmsg(fds[1], data, nil, nil, unix.MSG_DONTWAIT); err != nil {
-			w.Close()
+			_ = w.Close()
 			t.Skip(err) // larger than a packet may be
 		}
 		// An empty packet reads as the peer closing, as a dead init's would.
-		w.Close()
+		_ = w.Close()
 		m, fd, err := recvMsg(r)
 		if fd >= 0 {
 			t.Fatalf("an fd from a packet that carried none: %d", fd)
@@ -108,9 +115,7 @@ func FuzzRecvMsg(f *testing.F) {
 }
 
 func asInitError(err error, ie **initError) bool {
-	e, ok := err.(*initError)
-	*ie = e
-	return ok
+	return errors.As(err, ie)
 }
 
 // fastTempDir is a temporary directory on a tmpfs if the host has /dev/shm: saveState
@@ -120,6 +125,6 @@ func fastTempDir(t *testing.T) string {
 	if err != nil {
 		return t.TempDir()
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	return dir
 }

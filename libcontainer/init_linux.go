@@ -304,7 +304,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if err := sendMsg(env.sock, syncMsg{Type: msgReady}, -1); err != nil {
 		return err
 	}
-	env.sock.Close()
+	_ = env.sock.Close()
 	// Block until `start` opens the other end of the fifo. The fd is an
 	// O_PATH one: reopen it through /proc for writing.
 	fifo, err := unix.Open("/proc/self/fd/"+strconv.Itoa(env.fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)

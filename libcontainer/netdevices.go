@@ -79,10 +79,10 @@ func (n *netDevices) close() {
 		return
 	}
 	if n.ctr != nil {
-		n.ctr.Close()
+		_ = n.ctr.Close()
 	}
 	if n.host != nil {
-		n.host.Close()
+		_ = n.host.Close()
 	}
 	if n.nsFd >= 0 {
 		unix.Close(n.nsFd)
@@ -121,7 +121,7 @@ func (n *netDevices) move(d configs.NetDevice) error {
 			// moved, but not renamed: undo brings it back
 			n.moved = append(n.moved, movedDevice{dev: d, index: cidx, addrs: addrs, wasUp: wasUp})
 		} else if wasUp {
-			n.host.SetUp(idx, true)
+			_ = n.host.SetUp(idx, true)
 		}
 		if errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("move %q into the container as %q: a device of that name exists there: %w", d.HostName, d.Name, err)
@@ -206,7 +206,7 @@ func (n *netDevices) undo() error {
 }
 
 func (n *netDevices) moveBack(m movedDevice, own int) error {
-	n.ctr.SetUp(m.index, false)
+	_ = n.ctr.SetUp(m.index, false)
 	if err := n.ctr.Move(m.index, m.dev.HostName, own); err != nil {
 		return err
 	}

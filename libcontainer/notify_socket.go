@@ -152,7 +152,7 @@ func (r *NotifyRelay) Listen(c *Container) error {
 		return fmt.Errorf("NOTIFY_SOCKET: socket: %w", err)
 	}
 	// A start that failed earlier may have left one.
-	unix.Unlinkat(dfd, NotifySocketName, 0)
+	_ = unix.Unlinkat(dfd, NotifySocketName, 0)
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
 		unix.Close(fd)
 		return fmt.Errorf("NOTIFY_SOCKET: bind %s: %w", filepath.Join(dir, NotifySocketName), err)
@@ -248,7 +248,7 @@ func (r *NotifyRelay) barrier() error {
 		return fmt.Errorf("NOTIFY_SOCKET: pipe: %w", err)
 	}
 	rd := os.NewFile(uintptr(p[0]), "barrier")
-	defer rd.Close()
+	defer func() { _ = rd.Close() }()
 	err := unix.Sendmsg(r.hostFd, []byte("BARRIER=1"), unix.UnixRights(p[1]), nil, 0)
 	unix.Close(p[1])
 	if err != nil {

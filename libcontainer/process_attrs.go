@@ -65,7 +65,7 @@ func applyProcessAttrs(cfg *configs.Config) error {
 	}
 	if io := p.IOPriority; io != nil {
 		// ioprio_set(IOPRIO_WHO_PROCESS, 0, class<<13 | level)
-		prio := ioprioClasses[io.Class]<<13 | int(io.Priority)
+		prio := ioprioClasses[io.Class]<<13 | io.Priority
 		if _, _, e := unix.RawSyscall(unix.SYS_IOPRIO_SET, 1, 0, uintptr(prio)); e != 0 {
 			return fmt.Errorf("process.ioPriority (%s %d): %w", io.Class, io.Priority, e)
 		}

@@ -65,7 +65,7 @@ func (c *Container) signalEvery(sig unix.Signal) error {
 		return c.signalAll(sig)
 	}
 	for _, p := range c.nsPids() {
-		unix.Kill(p, sig)
+		_ = unix.Kill(p, sig)
 	}
 	return nil
 }

@@ -94,7 +94,7 @@ func (sp *spawner) tolerateCgroups(err error) error {
 	if !sp.exec {
 		// Whatever was made before the refusal goes; the container then
 		// has no cgroup of its own.
-		sp.c.destroyCgroups()
+		_ = sp.c.destroyCgroups()
 		sp.c.State.CgroupPaths, sp.c.State.CgroupCreated = nil, nil
 		sp.cgroups = nil
 	}

@@ -65,7 +65,7 @@ func (sp *spawner) sendSeccompListener(fd int) error {
 		// runc's words, which clients match, then the field.
 		return fmt.Errorf("failed to connect with seccomp agent specified in the seccomp profile: linux.seccomp.listenerPath %s: %w", sc.ListenerPath, err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, _, err := conn.(*net.UnixConn).WriteMsgUnix(b, unix.UnixRights(fd), nil); err != nil {
 		return fmt.Errorf("linux.seccomp.listenerPath %s: send listener: %w", sc.ListenerPath, err)
 	}

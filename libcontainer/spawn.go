@@ -93,13 +93,13 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
-		os.Remove(dir)
+		_ = os.Remove(dir)
 		return nil, err
 	}
-	defer lock.Close()
+	defer func() { _ = lock.Close() }()
 	if o.Notify {
 		if err := makeNotifyDir(dir); err != nil {
-			os.RemoveAll(dir)
+			_ = os.RemoveAll(dir)
 			return nil, err
 		}
 	}
@@ -170,7 +170,6 @@ type spawner struct {
 	child     bool
 	pid       int // init's host pid, once known
 	startTime uint64
-	pidFile   bool
 	// waitLogs waits for init's debug records to end (--debug), else nil.
 	waitLogs func(time.Duration)
 	// netDevs are the linux.netDevices moved into the container, until
@@ -188,7 +187,7 @@ func (sp *spawner) start() error {
 			return err
 		}
 		fifoFd = f
-		defer fifoFd.Close()
+		defer func() { _ = fifoFd.Close() }()
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -196,24 +195,24 @@ func (sp *spawner) start() error {
 	}
 	sp.sock = os.NewFile(uintptr(fds[0]), "sync-parent")
 	childSock := os.NewFile(uintptr(fds[1]), "sync-child")
-	defer childSock.Close()
+	defer func() { _ = childSock.Close() }()
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("pipe: %w", err)
 	}
-	defer cfgR.Close()
+	defer func() { _ = cfgR.Close() }()
 
 	exe, seal, err := sealedExe()
 	if err != nil {
-		cfgW.Close()
+		_ = cfgW.Close()
 		return err
 	}
-	defer seal.Close()
+	defer func() { _ = seal.Close() }()
 	cmd := exec.Command(exe, "init")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	for i := 0; i < sp.o.PreserveFDs; i++ {
 		if err := checkPreserved(3 + i); err != nil {
-			cfgW.Close()
+			_ = cfgW.Close()
 			return err
 		}
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
@@ -241,11 +240,11 @@ func (sp *spawner) start() error {
 		// forwarded into our log as they come.
 		logR, w, err := os.Pipe()
 		if err != nil {
-			cfgW.Close()
+			_ = cfgW.Close()
 			return fmt.Errorf("pipe: %w", err)
 		}
 		logW = w
-		defer logW.Close()
+		defer func() { _ = logW.Close() }()
 		cmd.Env = append(cmd.Env, logs.EnvPipe+"="+strconv.Itoa(3+len(cmd.ExtraFiles)))
 		cmd.ExtraFiles = append(cmd.ExtraFiles, logW)
 		sp.waitLogs = logs.Forward(logR)
@@ -256,11 +255,11 @@ func (sp *spawner) start() error {
 	// the host before init could close it. Only stdio and the preserved
 	// fds may cross; ExtraFiles are dup'ed into place regardless.
 	if err := closeExtraFds(3 + sp.o.PreserveFDs); err != nil {
-		cfgW.Close()
+		_ = cfgW.Close()
 		return fmt.Errorf("mark inherited fds close-on-exec: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		cfgW.Close()
+		_ = cfgW.Close()
 		return fmt.Errorf("start init: %w", err)
 	}
 	logs.Debugf("started init %d (%s init), sync fd %d, config fd %d, %d preserved fds", cmd.Process.Pid, exe, base, base+1, sp.o.PreserveFDs)
@@ -327,12 +326,12 @@ func (sp *spawner) sendConfig() error {
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
 	if err != nil {
-		w.Close()
+		_ = w.Close()
 		return err
 	}
 	go func() {
-		w.Write(b)
-		w.Close()
+		_, _ = w.Write(b)
+		_ = w.Close()
 	}()
 	return nil
 }
@@ -428,7 +427,7 @@ func (sp *spawner) drive() error {
 		sp.child = true
 	} else {
 		// The intermediate process exits once it has forked init.
-		sp.cmd.Wait()
+		_ = sp.cmd.Wait()
 	}
 	start, err := proc.StartTime(pid)
 	if errors.Is(err, os.ErrNotExist) {
@@ -507,7 +506,7 @@ func (sp *spawner) drive() error {
 					return err
 				}
 			}
-			sp.sock.Close()
+			_ = sp.sock.Close()
 			sp.finishLogs()
 			return nil
 		default:

@@ -77,13 +77,13 @@ func waitExit(pid int) string {
 // --force finds the rest.
 func (sp *spawner) cleanup() error {
 	if sp.sock != nil {
-		sp.sock.Close()
+		_ = sp.sock.Close()
 	}
 	if sp.cfgPipe != nil {
-		sp.cfgPipe.Close()
+		_ = sp.cfgPipe.Close()
 	}
 	if sp.console != nil {
-		sp.console.Close()
+		_ = sp.console.Close()
 	}
 	// Before init dies: the devices go back to the host, not (virtual
 	// ones) to their end with the namespace.
@@ -92,11 +92,11 @@ func (sp *spawner) cleanup() error {
 		errs = append(errs, err)
 	}
 	if sp.cmd != nil && sp.cmd.Process != nil {
-		sp.cmd.Process.Kill()
-		sp.cmd.Wait()
+		_ = sp.cmd.Process.Kill()
+		_ = sp.cmd.Wait()
 	}
 	if sp.pid > 0 {
-		signalPid(sp.pid, sp.startTime, unix.SIGKILL)
+		_ = signalPid(sp.pid, sp.startTime, unix.SIGKILL)
 		if !waitGone(sp.pid, sp.startTime, 5*time.Second) {
 			errs = append(errs, fmt.Errorf("init %d did not die after SIGKILL", sp.pid))
 		}

@@ -91,7 +91,7 @@ func (c *Container) openFifo(path string) error {
 		if r.err != nil {
 			return fmt.Errorf("open %s: %w", path, r.err)
 		}
-		defer r.f.Close()
+		defer func() { _ = r.f.Close() }()
 		// The open has released init, which goes on to execve: remove
 		// the fifo at once, so that the status reads "running" from now
 		// on even if this start is killed before it is done. (Reading

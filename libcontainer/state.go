@@ -116,7 +116,7 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -141,7 +141,7 @@ func loadState(dir, id string) (*State, error) {
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w %s: %v", id, ErrCorrupt, filepath.Join(dir, stateFile), err)
+		return nil, fmt.Errorf("%s: %w %s: %v", id, ErrCorrupt, filepath.Join(dir, stateFile), err) //nolint:errorlint // callers test ErrCorrupt; the decoder's error is detail
 	}
 	if s.ID != id {
 		return nil, fmt.Errorf("%s: %w %s: id is %q", id, ErrCorrupt, filepath.Join(dir, stateFile), s.ID)
@@ -181,12 +181,12 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	for {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
+		if !errors.Is(err, unix.EINTR) {
 			break
 		}
 	}
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
 	}
 	return f, nil

@@ -15,8 +15,10 @@ import (
 // stateOfSize is a state whose JSON is about n bytes (by its annotations), so that a
 // reader of a half-written file would get a prefix that does not parse.
 func stateOfSize(id string, n int) *State {
-	return &State{ID: id, Status: Created, Pid: n, Config: &configs.Config{Rootfs: "/r"},
-		Annotations: map[string]string{"pad": strings.Repeat("x", n)}}
+	return &State{
+		ID: id, Status: Created, Pid: n, Config: &configs.Config{Rootfs: "/r"},
+		Annotations: map[string]string{"pad": strings.Repeat("x", n)},
+	}
 }
 
 // Readers racing a writer never see a half-written state.json: each load is the old
@@ -70,7 +72,9 @@ func TestStateReadersRaceWriter(t *testing.T) {
 func TestStateWriterKilled(t *testing.T) {
 	if dir := os.Getenv("BERTH_TEST_STATE_WRITER"); dir != "" {
 		for i := 0; ; i++ {
-			saveState(dir, stateOfSize("c1", 10+(i%2)*200000))
+			if err := saveState(dir, stateOfSize("c1", 10+(i%2)*200000)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	dir := fastTempDir(t)
@@ -84,8 +88,8 @@ func TestStateWriterKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(5+k*3) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		s, err := loadState(dir, "c1")
 		if err != nil {
 			t.Fatalf("after a writer was killed: %v", err)

@@ -61,16 +61,22 @@ func TestLoadStateErrors(t *testing.T) {
 	if _, err := loadState(dir, "c1"); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("missing state: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"c1",`), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"c1",`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := loadState(dir, "c1"); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("half-written state: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"other"}`), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"other"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := loadState(dir, "c1"); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("state of another id: %v", err)
 	}
 	// every command after create needs the config: a state without one is corrupt
-	os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"c1","config":null}`), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"id":"c1","config":null}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := loadState(dir, "c1"); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("state without a config: %v", err)
 	}
@@ -87,7 +93,9 @@ func TestLiveStatus(t *testing.T) {
 	if got := liveStatus(dir, s); got != Running {
 		t.Errorf("alive without fifo: %s, want running", got)
 	}
-	os.WriteFile(filepath.Join(dir, fifoName), nil, 0o600)
+	if err := os.WriteFile(filepath.Join(dir, fifoName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if got := liveStatus(dir, s); got != Created {
 		t.Errorf("alive with fifo: %s, want created", got)
 	}

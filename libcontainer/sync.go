@@ -99,7 +99,7 @@ func sendMsg(sock *os.File, m syncMsg, fd int) error {
 	}
 	for {
 		err = unix.Sendmsg(int(sock.Fd()), b, oob, nil, 0)
-		if err != unix.EINTR {
+		if !errors.Is(err, unix.EINTR) {
 			break
 		}
 	}

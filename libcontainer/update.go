@@ -108,7 +108,7 @@ func withoutZeros(r *specs.LinuxResources) *specs.LinuxResources {
 	}
 	if m := r.Memory; m != nil {
 		mm := *m
-		mm.Limit, mm.Reservation, mm.Swap, mm.Kernel, mm.KernelTCP = zero(m.Limit), zero(m.Reservation), zero(m.Swap), zero(m.Kernel), zero(m.KernelTCP) //nolint:staticcheck
+		mm.Limit, mm.Reservation, mm.Swap, mm.Kernel, mm.KernelTCP = zero(m.Limit), zero(m.Reservation), zero(m.Swap), zero(m.Kernel), zero(m.KernelTCP)
 		cp.Memory = &mm
 	}
 	if c := r.CPU; c != nil {

@@ -9,8 +9,12 @@ import (
 
 func TestMergeResources(t *testing.T) {
 	var dst, src specs.LinuxResources
-	json.Unmarshal([]byte(`{"memory":{"limit":100,"swap":200},"cpu":{"shares":5,"cpus":"0"},"pids":{"limit":10}}`), &dst)
-	json.Unmarshal([]byte(`{"memory":{"limit":0,"swap":0,"reservation":0},"cpu":{"shares":7,"quota":0},"pids":{"limit":20}}`), &src)
+	if err := json.Unmarshal([]byte(`{"memory":{"limit":100,"swap":200},"cpu":{"shares":5,"cpus":"0"},"pids":{"limit":10}}`), &dst); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(`{"memory":{"limit":0,"swap":0,"reservation":0},"cpu":{"shares":7,"quota":0},"pids":{"limit":20}}`), &src); err != nil {
+		t.Fatal(err)
+	}
 	got, err := mergeResources(&dst, withoutZeros(&src))
 	if err != nil {
 		t.Fatal(err)
@@ -29,8 +33,12 @@ func TestMergeResources(t *testing.T) {
 // the container as before); pids.limit 0 is a limit, kept in the state.
 func TestUpdateUnlimitedAndZeroPids(t *testing.T) {
 	var cur, r specs.LinuxResources
-	json.Unmarshal([]byte(`{"memory":{"limit":100,"swap":200},"pids":{"limit":10}}`), &cur)
-	json.Unmarshal([]byte(`{"memory":{"limit":-1},"pids":{"limit":0}}`), &r)
+	if err := json.Unmarshal([]byte(`{"memory":{"limit":100,"swap":200},"pids":{"limit":10}}`), &cur); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(`{"memory":{"limit":-1},"pids":{"limit":0}}`), &r); err != nil {
+		t.Fatal(err)
+	}
 	p := withPairs(&r, &cur)
 	if p.Memory.Swap == nil || *p.Memory.Swap != -1 {
 		t.Errorf("swap = %v, want -1", p.Memory.Swap)
@@ -44,7 +52,9 @@ func TestUpdateUnlimitedAndZeroPids(t *testing.T) {
 		t.Errorf("merged = %s\nwant     %s", b, want)
 	}
 	// a limit other than -1 keeps the swap in force
-	json.Unmarshal([]byte(`{"memory":{"limit":150}}`), &r)
+	if err := json.Unmarshal([]byte(`{"memory":{"limit":150}}`), &r); err != nil {
+		t.Fatal(err)
+	}
 	if p := withPairs(&r, &cur); p.Memory.Swap == nil || *p.Memory.Swap != 200 {
 		t.Errorf("swap = %v, want 200", p.Memory.Swap)
 	}

@@ -142,8 +142,10 @@ func enosysStub(highest map[libseccomp.ScmpArch]uint32) []unix.SockFilter {
 	amd64, hasAMD64 := highest[libseccomp.ArchAMD64]
 	x32, hasX32 := highest[libseccomp.ArchX32]
 	// A section per AUDIT_ARCH value, in a fixed order.
-	for _, a := range []libseccomp.ScmpArch{libseccomp.ArchAMD64, libseccomp.ArchX86, libseccomp.ArchARM, libseccomp.ArchARM64,
-		libseccomp.ArchPPC, libseccomp.ArchPPC64, libseccomp.ArchPPC64LE, libseccomp.ArchS390, libseccomp.ArchS390X, libseccomp.ArchRISCV64} {
+	for _, a := range []libseccomp.ScmpArch{
+		libseccomp.ArchAMD64, libseccomp.ArchX86, libseccomp.ArchARM, libseccomp.ArchARM64,
+		libseccomp.ArchPPC, libseccomp.ArchPPC64, libseccomp.ArchPPC64LE, libseccomp.ArchS390, libseccomp.ArchS390X, libseccomp.ArchRISCV64,
+	} {
 		hi, ok := highest[a]
 		if a == libseccomp.ArchAMD64 {
 			ok = hasAMD64 || hasX32
@@ -207,7 +209,7 @@ func exportBPF(f *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 		return nil, fmt.Errorf("memfd for the filter: %w", err)
 	}
 	file := os.NewFile(uintptr(fd), "berth-seccomp")
-	defer file.Close()
+	defer func() { _ = file.Close() }()
 	if err := f.ExportBPF(file); err != nil {
 		return nil, fmt.Errorf("export the filter: %w", err)
 	}

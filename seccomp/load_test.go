@@ -113,7 +113,7 @@ var loadCases = map[string]loadCase{
 		},
 		run: func(_ *Filter, _ int) string {
 			fmt.Println("before")
-			unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
+			_, _, _ = unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 			return "survived"
 		},
 	},
@@ -123,7 +123,7 @@ var loadCases = map[string]loadCase{
 			Syscalls:      []specs.LinuxSyscall{{Names: []string{"getppid"}, Action: specs.ActTrap}},
 		},
 		run: func(_ *Filter, _ int) string {
-			unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
+			_, _, _ = unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 			return "survived"
 		},
 	},

@@ -2,6 +2,7 @@ package specconv
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,7 +35,7 @@ func FuzzConvert(f *testing.F) {
 				if c != nil {
 					t.Fatalf("config returned with error %v", err)
 				}
-				if _, ok := err.(*FieldError); !ok {
+				if fe := (*FieldError)(nil); !errors.As(err, &fe) {
 					t.Fatalf("error %q names no field", err)
 				}
 				continue

@@ -41,8 +41,10 @@ func TestMemoryPolicy(t *testing.T) {
 		{name: "last node", mutate: mpol("MPOL_INTERLEAVE", "1023"), check: wantMpol(unix.MPOL_INTERLEAVE, 0, 1023)},
 		{name: "weighted", mutate: mpol("MPOL_WEIGHTED_INTERLEAVE", "0"), check: wantMpol(unix.MPOL_WEIGHTED_INTERLEAVE, 0, 0)},
 		{name: "preferred none", mutate: mpol("MPOL_PREFERRED", ""), check: wantMpol(unix.MPOL_PREFERRED, 0)},
-		{name: "preferred many balancing", mutate: mpol("MPOL_PREFERRED_MANY", "0", "MPOL_F_NUMA_BALANCING"),
-			check: wantMpol(unix.MPOL_PREFERRED_MANY, unix.MPOL_F_NUMA_BALANCING, 0)},
+		{
+			name: "preferred many balancing", mutate: mpol("MPOL_PREFERRED_MANY", "0", "MPOL_F_NUMA_BALANCING"),
+			check: wantMpol(unix.MPOL_PREFERRED_MANY, unix.MPOL_F_NUMA_BALANCING, 0),
+		},
 		{name: "static", mutate: mpol("MPOL_BIND", "1", "MPOL_F_STATIC_NODES"), check: wantMpol(unix.MPOL_BIND, unix.MPOL_F_STATIC_NODES, 1)},
 		{name: "local", mutate: mpol("MPOL_LOCAL", ""), check: wantMpol(unix.MPOL_LOCAL, 0)},
 		{name: "default with static", mutate: mpol("MPOL_DEFAULT", "", "MPOL_F_STATIC_NODES"), check: wantMpol(unix.MPOL_DEFAULT, unix.MPOL_F_STATIC_NODES)},
@@ -60,8 +62,10 @@ func TestMemoryPolicy(t *testing.T) {
 		{name: "preferred many no nodes", mutate: mpol("MPOL_PREFERRED_MANY", " "), wantField: f + ".nodes", wantErr: "at least one node"},
 		{name: "local nodes", mutate: mpol("MPOL_LOCAL", "0"), wantField: f + ".nodes", wantErr: "takes no nodes"},
 		{name: "default nodes", mutate: mpol("MPOL_DEFAULT", "0"), wantField: f + ".nodes", wantErr: "takes no nodes"},
-		{name: "static and relative", mutate: mpol("MPOL_BIND", "0", "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES"),
-			wantField: f + ".flags", wantErr: "exclude each other"},
+		{
+			name: "static and relative", mutate: mpol("MPOL_BIND", "0", "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES"),
+			wantField: f + ".flags", wantErr: "exclude each other",
+		},
 		{name: "relative without nodes", mutate: mpol("MPOL_PREFERRED", "", "MPOL_F_RELATIVE_NODES"), wantField: f + ".flags", wantErr: "needs nodes"},
 		{name: "balancing interleave", mutate: mpol("MPOL_INTERLEAVE", "0", "MPOL_F_NUMA_BALANCING"), wantField: f + ".flags", wantErr: "only with MPOL_BIND"},
 	})

@@ -81,16 +81,22 @@ func TestMountIDMap(t *testing.T) {
 			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind"}, GIDMappings: maps})
 		}, wantField: "mounts[0].uidMappings", wantErr: "needs both"},
 		{name: "zero size", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind"},
-				UIDMappings: maps, GIDMappings: []specs.LinuxIDMapping{{HostID: 1}}})
+			mount(s, specs.Mount{
+				Destination: "/x", Source: "/y", Options: []string{"rbind"},
+				UIDMappings: maps, GIDMappings: []specs.LinuxIDMapping{{HostID: 1}},
+			})
 		}, wantField: "mounts[0].gidMappings[0].size", wantErr: "greater than zero"},
 		{name: "host range wraps", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind"},
-				UIDMappings: []specs.LinuxIDMapping{{HostID: 4294967295, Size: 2}}, GIDMappings: maps})
+			mount(s, specs.Mount{
+				Destination: "/x", Source: "/y", Options: []string{"rbind"},
+				UIDMappings: []specs.LinuxIDMapping{{HostID: 4294967295, Size: 2}}, GIDMappings: maps,
+			})
 		}, wantField: "mounts[0].uidMappings[0]", wantErr: "32-bit id space"},
 		{name: "ranges overlap", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/x", Source: "/y", Options: []string{"rbind"},
-				UIDMappings: []specs.LinuxIDMapping{{HostID: 1000, Size: 10}, {ContainerID: 100, HostID: 1005, Size: 10}}, GIDMappings: maps})
+			mount(s, specs.Mount{
+				Destination: "/x", Source: "/y", Options: []string{"rbind"},
+				UIDMappings: []specs.LinuxIDMapping{{HostID: 1000, Size: 10}, {ContainerID: 100, HostID: 1005, Size: 10}}, GIDMappings: maps,
+			})
 		}, wantField: "mounts[0].uidMappings[1]", wantErr: "host range overlaps"},
 	})
 }

@@ -15,8 +15,10 @@ func withUserNS(s *specs.Spec, size uint32) {
 	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: size}}
 }
 
-var devpts = specs.Mount{Destination: "/dev/pts", Type: "devpts", Source: "devpts",
-	Options: []string{"nosuid", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}}
+var devpts = specs.Mount{
+	Destination: "/dev/pts", Type: "devpts", Source: "devpts",
+	Options: []string{"nosuid", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"},
+}
 
 func TestMountIDs(t *testing.T) {
 	var warned []string

@@ -57,7 +57,8 @@ func TestMountOptions(t *testing.T) {
 		{[]string{"ro", "rw"}, configs.Mount{ClearedFlags: unix.MS_RDONLY}},
 		{[]string{"rw", "ro"}, configs.Mount{Flags: unix.MS_RDONLY}},
 		{[]string{"nosuid", "nodev", "noexec", "ro"}, configs.Mount{
-			Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RDONLY}},
+			Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RDONLY,
+		}},
 		// Propagation: a list, in order.
 		{[]string{"private"}, configs.Mount{Propagation: []uintptr{unix.MS_PRIVATE}}},
 		{[]string{"rprivate"}, configs.Mount{Propagation: []uintptr{unix.MS_PRIVATE | unix.MS_REC}}},
@@ -68,7 +69,8 @@ func TestMountOptions(t *testing.T) {
 		{[]string{"unbindable"}, configs.Mount{Propagation: []uintptr{unix.MS_UNBINDABLE}}},
 		{[]string{"runbindable"}, configs.Mount{Propagation: []uintptr{unix.MS_UNBINDABLE | unix.MS_REC}}},
 		{[]string{"rshared", "rslave"}, configs.Mount{Propagation: []uintptr{
-			unix.MS_SHARED | unix.MS_REC, unix.MS_SLAVE | unix.MS_REC}}},
+			unix.MS_SHARED | unix.MS_REC, unix.MS_SLAVE | unix.MS_REC,
+		}}},
 		// Recursive attributes.
 		{[]string{"rro"}, configs.Mount{AttrSet: unix.MOUNT_ATTR_RDONLY}},
 		{[]string{"rrw"}, configs.Mount{AttrClr: unix.MOUNT_ATTR_RDONLY}},
@@ -93,11 +95,13 @@ func TestMountOptions(t *testing.T) {
 		{[]string{"rnoatime", "rstrictatime"}, configs.Mount{AttrSet: unix.MOUNT_ATTR_STRICTATIME, AttrClr: atime}},
 		{[]string{"rnoatime", "ratime", "rnosuid"}, configs.Mount{AttrSet: unix.MOUNT_ATTR_NOSUID, AttrClr: atime}},
 		{[]string{"rro", "rnoexec", "rnodev", "rnosuid"}, configs.Mount{
-			AttrSet: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOSUID}},
+			AttrSet: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOSUID,
+		}},
 		// Anything else is filesystem data, in order.
 		{[]string{"nosuid", "size=65536k", "mode=755"}, configs.Mount{Flags: unix.MS_NOSUID, Data: "size=65536k,mode=755"}},
 		{[]string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}, configs.Mount{
-			Flags: unix.MS_NOSUID | unix.MS_NOEXEC, Data: "newinstance,ptmxmode=0666,mode=0620,gid=5"}},
+			Flags: unix.MS_NOSUID | unix.MS_NOEXEC, Data: "newinstance,ptmxmode=0666,mode=0620,gid=5",
+		}},
 		{[]string{"lowerdir=/a:/b", "userxattr"}, configs.Mount{Data: "lowerdir=/a:/b,userxattr"}},
 	}
 	for _, tc := range cases {
@@ -151,8 +155,10 @@ func TestMounts(t *testing.T) {
 			}
 		}},
 		{name: "tmpfs data", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/dev", Type: "tmpfs", Source: "tmpfs",
-				Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}})
+			mount(s, specs.Mount{
+				Destination: "/dev", Type: "tmpfs", Source: "tmpfs",
+				Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"},
+			})
 		}, check: func(t *testing.T, c *configs.Config) {
 			m := first(t, c)
 			if m.Flags != unix.MS_NOSUID|unix.MS_STRICTATIME || m.Data != "mode=755,size=65536k" {
@@ -160,8 +166,10 @@ func TestMounts(t *testing.T) {
 			}
 		}},
 		{name: "cgroup2 kept", mutate: func(s *specs.Spec, _ *Options) {
-			mount(s, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup",
-				Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}})
+			mount(s, specs.Mount{
+				Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup",
+				Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"},
+			})
 		}, check: func(t *testing.T, c *configs.Config) {
 			m := first(t, c)
 			if m.Type != "cgroup2" || m.Flags != unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV|unix.MS_RELATIME|unix.MS_RDONLY {
@@ -171,8 +179,10 @@ func TestMounts(t *testing.T) {
 		{name: "bind by option relative source", mutate: func(s *specs.Spec, _ *Options) {
 			mount(s, specs.Mount{Destination: "/data", Source: "./data/", Options: []string{"rbind", "ro", "rprivate"}})
 		}, check: func(t *testing.T, c *configs.Config) {
-			want := configs.Mount{Destination: "/data", Source: "/bundles/c1/data", Type: "bind",
-				Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY, Propagation: []uintptr{unix.MS_PRIVATE | unix.MS_REC}}
+			want := configs.Mount{
+				Destination: "/data", Source: "/bundles/c1/data", Type: "bind",
+				Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY, Propagation: []uintptr{unix.MS_PRIVATE | unix.MS_REC},
+			}
 			if m := first(t, c); !reflect.DeepEqual(m, want) || !m.IsBind() {
 				t.Errorf("got %+v", m)
 			}

@@ -20,8 +20,14 @@ func TestNamespaces(t *testing.T) {
 	runCases(t, []convCase{
 		{name: "all types in order", mutate: func(s *specs.Spec, _ *Options) {
 			s.Linux.Namespaces = []specs.LinuxNamespace{
-				{Type: "time"}, {Type: "cgroup"}, {Type: "user"}, {Type: "uts"},
-				{Type: "ipc"}, {Type: "mount"}, {Type: "network", Path: "/run/netns/x"}, {Type: "pid"},
+				{Type: "time"},
+				{Type: "cgroup"},
+				{Type: "user"},
+				{Type: "uts"},
+				{Type: "ipc"},
+				{Type: "mount"},
+				{Type: "network", Path: "/run/netns/x"},
+				{Type: "pid"},
 			}
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: 1000, Size: 1}}
 			s.Linux.GIDMappings = []specs.LinuxIDMapping{{HostID: 1000, Size: 1}}
@@ -43,23 +49,33 @@ func TestNamespaces(t *testing.T) {
 				t.Errorf("maps %v %v", c.UIDMappings, c.GIDMappings)
 			}
 		}},
-		{name: "unknown type", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[2].Type = "foo" },
-			wantField: "linux.namespaces[2].type", wantErr: `unknown namespace type "foo"`},
-		{name: "empty type", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[0].Type = "" },
-			wantField: "linux.namespaces[0].type", wantErr: "missing"},
+		{
+			name: "unknown type", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[2].Type = "foo" },
+			wantField: "linux.namespaces[2].type", wantErr: `unknown namespace type "foo"`,
+		},
+		{
+			name: "empty type", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[0].Type = "" },
+			wantField: "linux.namespaces[0].type", wantErr: "missing",
+		},
 		{name: "duplicate", mutate: func(s *specs.Spec, _ *Options) {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "pid", Path: "/proc/1/ns/pid"})
 		}, wantField: "linux.namespaces[5].type", wantErr: `duplicate namespace type "pid" (also linux.namespaces[0])`},
-		{name: "relative path", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[1].Path = "run/netns/x" },
-			wantField: "linux.namespaces[1].path", wantErr: "not an absolute path"},
-		{name: "nul path", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[1].Path = "/run/\x00" },
-			wantField: "linux.namespaces[1].path", wantErr: "NUL"},
-		{name: "path cleaned", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[1].Path = "/run//netns/x/" },
+		{
+			name: "relative path", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[1].Path = "run/netns/x" },
+			wantField: "linux.namespaces[1].path", wantErr: "not an absolute path",
+		},
+		{
+			name: "nul path", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[1].Path = "/run/\x00" },
+			wantField: "linux.namespaces[1].path", wantErr: "NUL",
+		},
+		{
+			name: "path cleaned", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Namespaces[1].Path = "/run//netns/x/" },
 			check: func(t *testing.T, c *configs.Config) {
 				if p, _ := c.NamespacePath("network"); p != "/run/netns/x" {
 					t.Errorf("path = %q", p)
 				}
-			}},
+			},
+		},
 		{name: "new user ns without uid maps", mutate: func(s *specs.Spec, _ *Options) {
 			userNS(s)
 			s.Linux.UIDMappings = nil
@@ -144,8 +160,10 @@ func TestNamespaces(t *testing.T) {
 func TestUTS(t *testing.T) {
 	noUTS := func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[:3] }
 	runCases(t, []convCase{
-		{name: "hostname without uts", mutate: func(s *specs.Spec, _ *Options) { noUTS(s) },
-			wantField: "hostname", wantErr: "without a uts namespace"},
+		{
+			name: "hostname without uts", mutate: func(s *specs.Spec, _ *Options) { noUTS(s) },
+			wantField: "hostname", wantErr: "without a uts namespace",
+		},
 		{name: "domainname without uts", mutate: func(s *specs.Spec, _ *Options) {
 			noUTS(s)
 			s.Hostname, s.Domainname = "", "example.org"
@@ -187,30 +205,42 @@ func TestSysctl(t *testing.T) {
 		}
 	}
 	runCases(t, []convCase{
-		{name: "namespaced ones", mutate: set("net.ipv4.ip_forward", "1", "kernel.shmmax", "4096",
-			"fs.mqueue.msg_max", "20", "kernel.domainname", "x", "net.ipv4.conf.eth0/100.forwarding", "1"),
+		{
+			name: "namespaced ones", mutate: set("net.ipv4.ip_forward", "1", "kernel.shmmax", "4096",
+				"fs.mqueue.msg_max", "20", "kernel.domainname", "x", "net.ipv4.conf.eth0/100.forwarding", "1"),
 			check: func(t *testing.T, c *configs.Config) {
 				if len(c.Sysctl) != 5 || c.Sysctl["kernel.shmmax"] != "4096" {
 					t.Errorf("Sysctl = %v", c.Sysctl)
 				}
-			}},
+			},
+		},
 		{name: "empty key", mutate: set("", "1"), wantField: "linux.sysctl", wantErr: "empty key"},
 		{name: "empty part", mutate: set("net..x", "1"), wantField: `linux.sysctl["net..x"]`, wantErr: "not a valid sysctl name"},
 		{name: "dotdot part", mutate: set("net.//.x", "1"), wantField: `linux.sysctl["net.//.x"]`, wantErr: "not a valid sysctl name"},
 		{name: "nul", mutate: set("net.x", "1\x00"), wantField: `linux.sysctl["net.x"]`, wantErr: "NUL"},
-		{name: "net without netns", mutate: without("network", "net.core.somaxconn", "1"),
-			wantField: `linux.sysctl["net.core.somaxconn"]`, wantErr: "needs a network namespace"},
-		{name: "ipc without ipcns", mutate: without("ipc", "kernel.msgmax", "1"),
-			wantField: `linux.sysctl["kernel.msgmax"]`, wantErr: "needs an ipc namespace"},
-		{name: "mqueue without ipcns", mutate: without("ipc", "fs.mqueue.queues_max", "1"),
-			wantField: `linux.sysctl["fs.mqueue.queues_max"]`, wantErr: "needs an ipc namespace"},
+		{
+			name: "net without netns", mutate: without("network", "net.core.somaxconn", "1"),
+			wantField: `linux.sysctl["net.core.somaxconn"]`, wantErr: "needs a network namespace",
+		},
+		{
+			name: "ipc without ipcns", mutate: without("ipc", "kernel.msgmax", "1"),
+			wantField: `linux.sysctl["kernel.msgmax"]`, wantErr: "needs an ipc namespace",
+		},
+		{
+			name: "mqueue without ipcns", mutate: without("ipc", "fs.mqueue.queues_max", "1"),
+			wantField: `linux.sysctl["fs.mqueue.queues_max"]`, wantErr: "needs an ipc namespace",
+		},
 		{name: "domainname without uts", mutate: func(s *specs.Spec, o *Options) {
 			without("uts", "kernel.domainname", "x")(s, o)
 			s.Hostname = ""
 		}, wantField: `linux.sysctl["kernel.domainname"]`, wantErr: "needs a uts namespace"},
-		{name: "hostname sysctl", mutate: set("kernel.hostname", "x"),
-			wantField: `linux.sysctl["kernel.hostname"]`, wantErr: "conflicts with the hostname field"},
-		{name: "host-wide", mutate: set("vm.swappiness", "1"),
-			wantField: `linux.sysctl["vm.swappiness"]`, wantErr: "not namespaced"},
+		{
+			name: "hostname sysctl", mutate: set("kernel.hostname", "x"),
+			wantField: `linux.sysctl["kernel.hostname"]`, wantErr: "conflicts with the hostname field",
+		},
+		{
+			name: "host-wide", mutate: set("vm.swappiness", "1"),
+			wantField: `linux.sysctl["vm.swappiness"]`, wantErr: "not namespaced",
+		},
 	})
 }

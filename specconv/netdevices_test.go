@@ -21,13 +21,15 @@ func netdevs(m map[string]string) func(*specs.Spec, *Options) {
 func TestNetDevices(t *testing.T) {
 	const f = "linux.netDevices"
 	runCases(t, []convCase{
-		{name: "sorted, default names", mutate: netdevs(map[string]string{"veth1": "", "eth0": "ctr0", "x%d": "net%d", "y": "net%d"}),
+		{
+			name: "sorted, default names", mutate: netdevs(map[string]string{"veth1": "", "eth0": "ctr0", "x%d": "net%d", "y": "net%d"}),
 			check: func(t *testing.T, c *configs.Config) {
 				want := []configs.NetDevice{{HostName: "eth0", Name: "ctr0"}, {HostName: "veth1", Name: "veth1"}, {HostName: "x%d", Name: "net%d"}, {HostName: "y", Name: "net%d"}}
 				if !slices.Equal(c.NetDevices, want) {
 					t.Errorf("NetDevices = %v, want %v", c.NetDevices, want)
 				}
-			}},
+			},
+		},
 		{name: "joined network namespace", mutate: func(s *specs.Spec, o *Options) {
 			s.Linux.Namespaces[1].Path = "/run/netns/x"
 			netdevs(map[string]string{"eth0": ""})(s, o)

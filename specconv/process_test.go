@@ -17,24 +17,42 @@ func TestProcess(t *testing.T) {
 		return func(s *specs.Spec, _ *Options) { f(s.Process) }
 	}
 	runCases(t, []convCase{
-		{name: "missing", mutate: func(s *specs.Spec, _ *Options) { s.Process = nil },
-			wantField: "process", wantErr: "missing"},
-		{name: "no args", mutate: proc(func(p *specs.Process) { p.Args = nil }),
-			wantField: "process.args", wantErr: "at least one"},
-		{name: "empty args[0]", mutate: proc(func(p *specs.Process) { p.Args = []string{""} }),
-			wantField: "process.args[0]", wantErr: "empty"},
-		{name: "nul in args", mutate: proc(func(p *specs.Process) { p.Args = []string{"sh", "a\x00"} }),
-			wantField: "process.args[1]", wantErr: "NUL"},
-		{name: "env without =", mutate: proc(func(p *specs.Process) { p.Env = []string{"A=1", "B"} }),
-			wantField: "process.env[1]", wantErr: "not NAME=value"},
-		{name: "env empty name", mutate: proc(func(p *specs.Process) { p.Env = []string{"=1"} }),
-			wantField: "process.env[0]", wantErr: "empty name"},
-		{name: "env nul", mutate: proc(func(p *specs.Process) { p.Env = []string{"A=\x00"} }),
-			wantField: "process.env[0]", wantErr: "NUL"},
-		{name: "cwd missing", mutate: proc(func(p *specs.Process) { p.Cwd = "" }),
-			wantField: "process.cwd", wantErr: "missing"},
-		{name: "cwd relative", mutate: proc(func(p *specs.Process) { p.Cwd = "home" }),
-			wantField: "process.cwd", wantErr: "not an absolute path"},
+		{
+			name: "missing", mutate: func(s *specs.Spec, _ *Options) { s.Process = nil },
+			wantField: "process", wantErr: "missing",
+		},
+		{
+			name: "no args", mutate: proc(func(p *specs.Process) { p.Args = nil }),
+			wantField: "process.args", wantErr: "at least one",
+		},
+		{
+			name: "empty args[0]", mutate: proc(func(p *specs.Process) { p.Args = []string{""} }),
+			wantField: "process.args[0]", wantErr: "empty",
+		},
+		{
+			name: "nul in args", mutate: proc(func(p *specs.Process) { p.Args = []string{"sh", "a\x00"} }),
+			wantField: "process.args[1]", wantErr: "NUL",
+		},
+		{
+			name: "env without =", mutate: proc(func(p *specs.Process) { p.Env = []string{"A=1", "B"} }),
+			wantField: "process.env[1]", wantErr: "not NAME=value",
+		},
+		{
+			name: "env empty name", mutate: proc(func(p *specs.Process) { p.Env = []string{"=1"} }),
+			wantField: "process.env[0]", wantErr: "empty name",
+		},
+		{
+			name: "env nul", mutate: proc(func(p *specs.Process) { p.Env = []string{"A=\x00"} }),
+			wantField: "process.env[0]", wantErr: "NUL",
+		},
+		{
+			name: "cwd missing", mutate: proc(func(p *specs.Process) { p.Cwd = "" }),
+			wantField: "process.cwd", wantErr: "missing",
+		},
+		{
+			name: "cwd relative", mutate: proc(func(p *specs.Process) { p.Cwd = "home" }),
+			wantField: "process.cwd", wantErr: "not an absolute path",
+		},
 		{name: "fields copied", mutate: proc(func(p *specs.Process) {
 			p.Cwd = "/home/u/"
 			p.User = specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5, 6}, Umask: ptr(uint32(0o027)), Username: "ignored"}
@@ -44,8 +62,10 @@ func TestProcess(t *testing.T) {
 			p.ApparmorProfile = "profile"
 			p.SelinuxLabel = "label"
 			p.OOMScoreAdj = ptr(-1000)
-			p.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_CHOWN", "CAP_NET_BIND_SERVICE"},
-				Ambient: []string{"CAP_CHECKPOINT_RESTORE"}}
+			p.Capabilities = &specs.LinuxCapabilities{
+				Bounding: []string{"CAP_CHOWN", "CAP_NET_BIND_SERVICE"},
+				Ambient:  []string{"CAP_CHECKPOINT_RESTORE"},
+			}
 			p.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 7}
 			p.Scheduler = &specs.Scheduler{Policy: specs.SchedFIFO, Priority: 99}
 			p.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0-3,7", Final: "5"}
@@ -74,12 +94,18 @@ func TestProcess(t *testing.T) {
 			p.Terminal = true
 			p.ConsoleSize = &specs.Box{Width: 1, Height: 70000}
 		}), wantField: "process.consoleSize.height", wantErr: "out of range"},
-		{name: "umask too big", mutate: proc(func(p *specs.Process) { p.User.Umask = ptr(uint32(0o1000)) }),
-			wantField: "process.user.umask", wantErr: "out of range"},
-		{name: "oom too low", mutate: proc(func(p *specs.Process) { p.OOMScoreAdj = ptr(-1001) }),
-			wantField: "process.oomScoreAdj", wantErr: "out of range"},
-		{name: "oom too high", mutate: proc(func(p *specs.Process) { p.OOMScoreAdj = ptr(1001) }),
-			wantField: "process.oomScoreAdj", wantErr: "out of range"},
+		{
+			name: "umask too big", mutate: proc(func(p *specs.Process) { p.User.Umask = ptr(uint32(0o1000)) }),
+			wantField: "process.user.umask", wantErr: "out of range",
+		},
+		{
+			name: "oom too low", mutate: proc(func(p *specs.Process) { p.OOMScoreAdj = ptr(-1001) }),
+			wantField: "process.oomScoreAdj", wantErr: "out of range",
+		},
+		{
+			name: "oom too high", mutate: proc(func(p *specs.Process) { p.OOMScoreAdj = ptr(1001) }),
+			wantField: "process.oomScoreAdj", wantErr: "out of range",
+		},
 		// runtime-spec 1.3: a capability that cannot be granted is a
 		// warning (init's), not a config error; the names pass through.
 		{name: "unknown capabilities pass", mutate: proc(func(p *specs.Process) {
@@ -116,22 +142,40 @@ func TestScheduler(t *testing.T) {
 	}
 	cases := []convCase{
 		{name: "missing policy", mutate: sched(specs.Scheduler{}), wantField: "process.scheduler.policy", wantErr: "missing"},
-		{name: "unknown policy", mutate: sched(specs.Scheduler{Policy: "SCHED_FOO"}),
-			wantField: "process.scheduler.policy", wantErr: `unknown policy "SCHED_FOO"`},
-		{name: "unknown flag", mutate: sched(specs.Scheduler{Policy: specs.SchedOther,
-			Flags: []specs.LinuxSchedulerFlag{specs.SchedFlagReclaim, "SCHED_FLAG_X"}}),
-			wantField: "process.scheduler.flags[1]", wantErr: "unknown flag"},
-		{name: "nice", mutate: sched(specs.Scheduler{Policy: specs.SchedOther, Nice: 20}),
-			wantField: "process.scheduler.nice", wantErr: "out of range"},
-		{name: "rr priority 0", mutate: sched(specs.Scheduler{Policy: specs.SchedRR}),
-			wantField: "process.scheduler.priority", wantErr: "out of range"},
-		{name: "other with priority", mutate: sched(specs.Scheduler{Policy: specs.SchedBatch, Priority: 1}),
-			wantField: "process.scheduler.priority", wantErr: "only SCHED_FIFO and SCHED_RR"},
-		{name: "deadline fields", mutate: sched(specs.Scheduler{Policy: specs.SchedIdle, Runtime: 1}),
-			wantField: "process.scheduler", wantErr: "SCHED_DEADLINE only"},
-		{name: "deadline ok", mutate: sched(specs.Scheduler{Policy: specs.SchedDeadline, Runtime: 1, Deadline: 2, Period: 3,
-			Flags: []specs.LinuxSchedulerFlag{specs.SchedFlagResetOnFork, specs.SchedFlagDLOverrun, specs.SchedFlagKeepPolicy,
-				specs.SchedFlagKeepParams, specs.SchedFlagUtilClampMin, specs.SchedFlagUtilClampMax}})},
+		{
+			name: "unknown policy", mutate: sched(specs.Scheduler{Policy: "SCHED_FOO"}),
+			wantField: "process.scheduler.policy", wantErr: `unknown policy "SCHED_FOO"`,
+		},
+		{
+			name: "unknown flag", mutate: sched(specs.Scheduler{
+				Policy: specs.SchedOther,
+				Flags:  []specs.LinuxSchedulerFlag{specs.SchedFlagReclaim, "SCHED_FLAG_X"},
+			}),
+			wantField: "process.scheduler.flags[1]", wantErr: "unknown flag",
+		},
+		{
+			name: "nice", mutate: sched(specs.Scheduler{Policy: specs.SchedOther, Nice: 20}),
+			wantField: "process.scheduler.nice", wantErr: "out of range",
+		},
+		{
+			name: "rr priority 0", mutate: sched(specs.Scheduler{Policy: specs.SchedRR}),
+			wantField: "process.scheduler.priority", wantErr: "out of range",
+		},
+		{
+			name: "other with priority", mutate: sched(specs.Scheduler{Policy: specs.SchedBatch, Priority: 1}),
+			wantField: "process.scheduler.priority", wantErr: "only SCHED_FIFO and SCHED_RR",
+		},
+		{
+			name: "deadline fields", mutate: sched(specs.Scheduler{Policy: specs.SchedIdle, Runtime: 1}),
+			wantField: "process.scheduler", wantErr: "SCHED_DEADLINE only",
+		},
+		{name: "deadline ok", mutate: sched(specs.Scheduler{
+			Policy: specs.SchedDeadline, Runtime: 1, Deadline: 2, Period: 3,
+			Flags: []specs.LinuxSchedulerFlag{
+				specs.SchedFlagResetOnFork, specs.SchedFlagDLOverrun, specs.SchedFlagKeepPolicy,
+				specs.SchedFlagKeepParams, specs.SchedFlagUtilClampMin, specs.SchedFlagUtilClampMax,
+			},
+		})},
 	}
 	for _, p := range []specs.LinuxSchedulerPolicy{specs.SchedOther, specs.SchedBatch, specs.SchedISO, specs.SchedIdle} {
 		cases = append(cases, convCase{name: string(p), mutate: sched(specs.Scheduler{Policy: p, Nice: -20})})

@@ -131,28 +131,46 @@ func TestConvertNil(t *testing.T) {
 
 func TestConvertTop(t *testing.T) {
 	runCases(t, []convCase{
-		{name: "version missing", mutate: func(s *specs.Spec, _ *Options) { s.Version = "" },
-			wantField: "ociVersion", wantErr: "missing"},
-		{name: "version major 2", mutate: func(s *specs.Spec, _ *Options) { s.Version = "2.0.0" },
-			wantField: "ociVersion", wantErr: "unsupported major version"},
-		{name: "version major 0", mutate: func(s *specs.Spec, _ *Options) { s.Version = "0.1.0" },
-			wantField: "ociVersion", wantErr: "unsupported major version"},
-		{name: "version not semver", mutate: func(s *specs.Spec, _ *Options) { s.Version = "1.0" },
-			wantField: "ociVersion", wantErr: "not a semver"},
-		{name: "version letters", mutate: func(s *specs.Spec, _ *Options) { s.Version = "1.x.0" },
-			wantField: "ociVersion", wantErr: "not a semver"},
-		{name: "version prerelease", mutate: func(s *specs.Spec, _ *Options) { s.Version = "1.0.2-dev+abc" },
+		{
+			name: "version missing", mutate: func(s *specs.Spec, _ *Options) { s.Version = "" },
+			wantField: "ociVersion", wantErr: "missing",
+		},
+		{
+			name: "version major 2", mutate: func(s *specs.Spec, _ *Options) { s.Version = "2.0.0" },
+			wantField: "ociVersion", wantErr: "unsupported major version",
+		},
+		{
+			name: "version major 0", mutate: func(s *specs.Spec, _ *Options) { s.Version = "0.1.0" },
+			wantField: "ociVersion", wantErr: "unsupported major version",
+		},
+		{
+			name: "version not semver", mutate: func(s *specs.Spec, _ *Options) { s.Version = "1.0" },
+			wantField: "ociVersion", wantErr: "not a semver",
+		},
+		{
+			name: "version letters", mutate: func(s *specs.Spec, _ *Options) { s.Version = "1.x.0" },
+			wantField: "ociVersion", wantErr: "not a semver",
+		},
+		{
+			name: "version prerelease", mutate: func(s *specs.Spec, _ *Options) { s.Version = "1.0.2-dev+abc" },
 			check: func(t *testing.T, c *configs.Config) {
 				if c.Version != "1.0.2-dev+abc" {
 					t.Errorf("Version = %q", c.Version)
 				}
-			}},
-		{name: "root missing", mutate: func(s *specs.Spec, _ *Options) { s.Root = nil },
-			wantField: "root", wantErr: "missing"},
-		{name: "root path missing", mutate: func(s *specs.Spec, _ *Options) { s.Root.Path = "" },
-			wantField: "root.path", wantErr: "missing"},
-		{name: "root path nul", mutate: func(s *specs.Spec, _ *Options) { s.Root.Path = "a\x00b" },
-			wantField: "root.path", wantErr: "NUL"},
+			},
+		},
+		{
+			name: "root missing", mutate: func(s *specs.Spec, _ *Options) { s.Root = nil },
+			wantField: "root", wantErr: "missing",
+		},
+		{
+			name: "root path missing", mutate: func(s *specs.Spec, _ *Options) { s.Root.Path = "" },
+			wantField: "root.path", wantErr: "missing",
+		},
+		{
+			name: "root path nul", mutate: func(s *specs.Spec, _ *Options) { s.Root.Path = "a\x00b" },
+			wantField: "root.path", wantErr: "NUL",
+		},
 		{name: "root absolute cleaned", mutate: func(s *specs.Spec, _ *Options) {
 			s.Root = &specs.Root{Path: "/srv/x/../rootfs/", Readonly: true}
 		}, check: func(t *testing.T, c *configs.Config) {
@@ -160,12 +178,14 @@ func TestConvertTop(t *testing.T) {
 				t.Errorf("Rootfs %q Readonly %v", c.Rootfs, c.Readonly)
 			}
 		}},
-		{name: "root relative dotdot", mutate: func(s *specs.Spec, _ *Options) { s.Root.Path = "../other/rootfs" },
+		{
+			name: "root relative dotdot", mutate: func(s *specs.Spec, _ *Options) { s.Root.Path = "../other/rootfs" },
 			check: func(t *testing.T, c *configs.Config) {
 				if c.Rootfs != "/bundles/other/rootfs" {
 					t.Errorf("Rootfs = %q", c.Rootfs)
 				}
-			}},
+			},
+		},
 		{name: "options copied", mutate: func(_ *specs.Spec, o *Options) {
 			o.NoPivot, o.NoNewKeyring, o.Rootless = true, true, true
 		}, check: func(t *testing.T, c *configs.Config) {
@@ -181,12 +201,14 @@ func TestConvertTop(t *testing.T) {
 				t.Errorf("Annotations = %v", c.Annotations)
 			}
 		}},
-		{name: "no linux object", mutate: func(s *specs.Spec, _ *Options) { s.Linux = nil; s.Hostname = "" },
+		{
+			name: "no linux object", mutate: func(s *specs.Spec, _ *Options) { s.Linux = nil; s.Hostname = "" },
 			check: func(t *testing.T, c *configs.Config) {
 				if len(c.Namespaces) != 0 || c.CgroupsPath != "/c1" {
 					t.Errorf("Namespaces %v CgroupsPath %q", c.Namespaces, c.CgroupsPath)
 				}
-			}},
+			},
+		},
 	})
 }
 

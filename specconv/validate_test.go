@@ -74,18 +74,30 @@ func TestHooks(t *testing.T) {
 				t.Errorf("Hooks = %+v", c.Hooks)
 			}
 		}},
-		{name: "prestart relative", mutate: hooks(specs.Hooks{Prestart: []specs.Hook{{Path: "true"}}}),
-			wantField: "hooks.prestart[0].path", wantErr: "not an absolute path"},
-		{name: "createRuntime missing path", mutate: hooks(specs.Hooks{CreateRuntime: []specs.Hook{ok, {}}}),
-			wantField: "hooks.createRuntime[1].path", wantErr: "missing"},
-		{name: "createContainer zero timeout", mutate: hooks(specs.Hooks{CreateContainer: []specs.Hook{{Path: "/x", Timeout: ptr(0)}}}),
-			wantField: "hooks.createContainer[0].timeout", wantErr: "greater than zero"},
-		{name: "startContainer negative timeout", mutate: hooks(specs.Hooks{StartContainer: []specs.Hook{{Path: "/x", Timeout: ptr(-1)}}}),
-			wantField: "hooks.startContainer[0].timeout", wantErr: "greater than zero"},
-		{name: "poststart nul arg", mutate: hooks(specs.Hooks{Poststart: []specs.Hook{{Path: "/x", Args: []string{"x", "\x00"}}}}),
-			wantField: "hooks.poststart[0].args[1]", wantErr: "NUL"},
-		{name: "poststop nul env", mutate: hooks(specs.Hooks{Poststop: []specs.Hook{{Path: "/x", Env: []string{"\x00"}}}}),
-			wantField: "hooks.poststop[0].env[0]", wantErr: "NUL"},
+		{
+			name: "prestart relative", mutate: hooks(specs.Hooks{Prestart: []specs.Hook{{Path: "true"}}}),
+			wantField: "hooks.prestart[0].path", wantErr: "not an absolute path",
+		},
+		{
+			name: "createRuntime missing path", mutate: hooks(specs.Hooks{CreateRuntime: []specs.Hook{ok, {}}}),
+			wantField: "hooks.createRuntime[1].path", wantErr: "missing",
+		},
+		{
+			name: "createContainer zero timeout", mutate: hooks(specs.Hooks{CreateContainer: []specs.Hook{{Path: "/x", Timeout: ptr(0)}}}),
+			wantField: "hooks.createContainer[0].timeout", wantErr: "greater than zero",
+		},
+		{
+			name: "startContainer negative timeout", mutate: hooks(specs.Hooks{StartContainer: []specs.Hook{{Path: "/x", Timeout: ptr(-1)}}}),
+			wantField: "hooks.startContainer[0].timeout", wantErr: "greater than zero",
+		},
+		{
+			name: "poststart nul arg", mutate: hooks(specs.Hooks{Poststart: []specs.Hook{{Path: "/x", Args: []string{"x", "\x00"}}}}),
+			wantField: "hooks.poststart[0].args[1]", wantErr: "NUL",
+		},
+		{
+			name: "poststop nul env", mutate: hooks(specs.Hooks{Poststop: []specs.Hook{{Path: "/x", Env: []string{"\x00"}}}}),
+			wantField: "hooks.poststop[0].env[0]", wantErr: "NUL",
+		},
 	})
 }
 
@@ -108,14 +120,20 @@ func TestCgroupsPath(t *testing.T) {
 		{name: "default", mutate: path("", false), check: want("/c1")},
 		{name: "absolute cleaned", mutate: path("/a/../b//c/", false), check: want("/b/c")},
 		{name: "relative kept", mutate: path("a/./b", false), check: want("a/b")},
-		{name: "relative escaping", mutate: path("a/../../b", false),
-			wantField: "linux.cgroupsPath", wantErr: "leaves berth's own cgroup"},
+		{
+			name: "relative escaping", mutate: path("a/../../b", false),
+			wantField: "linux.cgroupsPath", wantErr: "leaves berth's own cgroup",
+		},
 		{name: "relative dot", mutate: path("./", false), wantField: "linux.cgroupsPath"},
 		{name: "nul", mutate: path("/a\x00", false), wantField: "linux.cgroupsPath", wantErr: "NUL"},
-		{name: "no id", mutate: func(s *specs.Spec, o *Options) { o.ID = "" },
-			wantField: "linux.cgroupsPath", wantErr: "cannot name a cgroup"},
-		{name: "path-like id", mutate: func(s *specs.Spec, o *Options) { o.ID = "../x" },
-			wantField: "linux.cgroupsPath", wantErr: "cannot name a cgroup"},
+		{
+			name: "no id", mutate: func(s *specs.Spec, o *Options) { o.ID = "" },
+			wantField: "linux.cgroupsPath", wantErr: "cannot name a cgroup",
+		},
+		{
+			name: "path-like id", mutate: func(s *specs.Spec, o *Options) { o.ID = "../x" },
+			wantField: "linux.cgroupsPath", wantErr: "cannot name a cgroup",
+		},
 		{name: "systemd", mutate: path("system.slice:docker:abc", true), check: func(t *testing.T, c *configs.Config) {
 			if c.CgroupsPath != "system.slice:docker:abc" || !c.SystemdCgroup {
 				t.Errorf("CgroupsPath %q SystemdCgroup %v", c.CgroupsPath, c.SystemdCgroup)
@@ -123,21 +141,33 @@ func TestCgroupsPath(t *testing.T) {
 		}},
 		{name: "systemd empty slice", mutate: path(":crio:abc", true), check: want(":crio:abc")},
 		{name: "systemd default", mutate: path("", true), check: want(":berth:c1")},
-		{name: "systemd default no id", mutate: func(s *specs.Spec, o *Options) { o.SystemdCgroup, o.ID = true, "" },
-			wantField: "linux.cgroupsPath"},
-		{name: "systemd two parts", mutate: path("system.slice:abc", true),
-			wantField: "linux.cgroupsPath", wantErr: "not slice:prefix:name"},
-		{name: "systemd path", mutate: path("/a/b", true),
-			wantField: "linux.cgroupsPath", wantErr: "not slice:prefix:name"},
-		{name: "systemd bad slice", mutate: path("system:docker:abc", true),
-			wantField: "linux.cgroupsPath", wantErr: "not a systemd slice name"},
-		{name: "systemd empty name", mutate: path("system.slice:docker:", true),
-			wantField: "linux.cgroupsPath", wantErr: "name must be non-empty"},
-		{name: "resources copied", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Resources = res },
+		{
+			name: "systemd default no id", mutate: func(s *specs.Spec, o *Options) { o.SystemdCgroup, o.ID = true, "" },
+			wantField: "linux.cgroupsPath",
+		},
+		{
+			name: "systemd two parts", mutate: path("system.slice:abc", true),
+			wantField: "linux.cgroupsPath", wantErr: "not slice:prefix:name",
+		},
+		{
+			name: "systemd path", mutate: path("/a/b", true),
+			wantField: "linux.cgroupsPath", wantErr: "not slice:prefix:name",
+		},
+		{
+			name: "systemd bad slice", mutate: path("system:docker:abc", true),
+			wantField: "linux.cgroupsPath", wantErr: "not a systemd slice name",
+		},
+		{
+			name: "systemd empty name", mutate: path("system.slice:docker:", true),
+			wantField: "linux.cgroupsPath", wantErr: "name must be non-empty",
+		},
+		{
+			name: "resources copied", mutate: func(s *specs.Spec, _ *Options) { s.Linux.Resources = res },
 			check: func(t *testing.T, c *configs.Config) {
 				if c.Resources != res {
 					t.Errorf("Resources = %v", c.Resources)
 				}
-			}},
+			},
+		},
 	})
 }

@@ -41,7 +41,9 @@ func TestParse(t *testing.T) {
 		t.Error("ParseUint(x) succeeded")
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "kv"), []byte("a 1\nb max\nbad\nc 3\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "kv"), []byte("a 1\nb max\nbad\nc 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	kv, err := ReadKV(dir, "kv")
 	if err != nil || kv["a"] != 1 || kv["b"] != math.MaxUint64 || kv["c"] != 3 || len(kv) != 3 {
 		t.Errorf("ReadKV = %v, %v", kv, err)

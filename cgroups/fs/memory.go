@@ -38,7 +38,7 @@ func renderMemory(r *specs.LinuxResources) ([]cgfile.Write, error) {
 	if v := nonZero(m.Reservation); v != nil {
 		out = append(out, w("memory.reservation", "memory.soft_limit_in_bytes", strconv.FormatInt(*v, 10)))
 	}
-	if v := nonZero(m.Kernel); v != nil { //nolint:staticcheck // deprecated in the spec, still honoured where the kernel has it
+	if v := nonZero(m.Kernel); v != nil {
 		out = append(out, optional(w("memory.kernel", "memory.kmem.limit_in_bytes", strconv.FormatInt(*v, 10))))
 	}
 	if v := nonZero(m.KernelTCP); v != nil {

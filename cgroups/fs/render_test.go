@@ -37,34 +37,57 @@ func TestRender(t *testing.T) {
 		want       string
 	}{
 		{"nothing", "memory", specs.LinuxResources{}, ""},
-		{"memory", "memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Swap: i64(128 << 20), Reservation: i64(1 << 20), Swappiness: u64(5), DisableOOMKiller: bl(true), UseHierarchy: bl(true)}},
-			"memory.limit_in_bytes=67108864 memory.memsw.limit_in_bytes=134217728 memory.soft_limit_in_bytes=1048576 memory.swappiness=5 memory.oom_control=1 memory.use_hierarchy=1"},
-		{"memory unlimited implies swap unlimited", "memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-1)}},
-			"memory.limit_in_bytes=-1 memory.memsw.limit_in_bytes=-1"},
+		{
+			"memory", "memory",
+			specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Swap: i64(128 << 20), Reservation: i64(1 << 20), Swappiness: u64(5), DisableOOMKiller: bl(true), UseHierarchy: bl(true)}},
+			"memory.limit_in_bytes=67108864 memory.memsw.limit_in_bytes=134217728 memory.soft_limit_in_bytes=1048576 memory.swappiness=5 memory.oom_control=1 memory.use_hierarchy=1",
+		},
+		{
+			"memory unlimited implies swap unlimited", "memory",
+			specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-1)}},
+			"memory.limit_in_bytes=-1 memory.memsw.limit_in_bytes=-1",
+		},
 		{"memory zeros are unset", "memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(0), Swap: i64(0), Reservation: i64(0)}}, ""},
 		{"kernel memory is optional", "memory", specs.LinuxResources{Memory: &specs.LinuxMemory{KernelTCP: i64(4096)}}, "memory.kmem.tcp.limit_in_bytes=4096?"},
 		{"swappiness -1 is unset", "memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: u64(^uint64(0))}}, ""},
-		{"cpu", "cpu", specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(512), Quota: i64(20000), Period: u64(100000), Burst: u64(10), RealtimePeriod: u64(1000), RealtimeRuntime: i64(500), Idle: i64(1)}},
-			"cpu.shares=512 cpu.cfs_period_us=100000 cpu.cfs_quota_us=20000 cpu.cfs_burst_us=10? cpu.rt_period_us=1000 cpu.rt_runtime_us=500 cpu.idle=1"},
+		{
+			"cpu", "cpu",
+			specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(512), Quota: i64(20000), Period: u64(100000), Burst: u64(10), RealtimePeriod: u64(1000), RealtimeRuntime: i64(500), Idle: i64(1)}},
+			"cpu.shares=512 cpu.cfs_period_us=100000 cpu.cfs_quota_us=20000 cpu.cfs_burst_us=10? cpu.rt_period_us=1000 cpu.rt_runtime_us=500 cpu.idle=1",
+		},
 		{"cpu quota -1", "cpu", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(-1)}}, "cpu.cfs_quota_us=-1"},
 		{"cpuset", "cpuset", specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1", Mems: "0"}}, "cpuset.cpus=0-1 cpuset.mems=0"},
 		{"pids", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(7)}}, "pids.max=7"},
 		{"pids unlimited", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(-1)}}, "pids.max=max"},
 		{"pids zero is init alone (runc 1.5)", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, "pids.max=1"},
 		{"pids unset", "pids", specs.LinuxResources{Pids: &specs.LinuxPids{}}, ""},
-		{"blkio", "blkio", specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(300), LeafWeight: u16(200),
-			WeightDevice:          []specs.LinuxWeightDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: u16(100), LeafWeight: u16(50)}},
-			ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 1000}, {LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 16}, Rate: 2000}}}},
-			"blkio.weight=300 blkio.leaf_weight=200 blkio.weight_device=8:0 100 blkio.leaf_weight_device=8:0 50 blkio.throttle.read_bps_device=8:0 1000 blkio.throttle.read_bps_device=8:16 2000"},
-		{"hugetlb", "hugetlb", specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 4 << 20}}},
-			"hugetlb.2MB.limit_in_bytes=4194304 hugetlb.2MB.rsvd.limit_in_bytes=4194304?"},
+		{
+			"blkio", "blkio",
+			specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{
+				Weight: u16(300), LeafWeight: u16(200),
+				WeightDevice:          []specs.LinuxWeightDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: u16(100), LeafWeight: u16(50)}},
+				ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 1000}, {LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 16}, Rate: 2000}},
+			}},
+			"blkio.weight=300 blkio.leaf_weight=200 blkio.weight_device=8:0 100 blkio.leaf_weight_device=8:0 50 blkio.throttle.read_bps_device=8:0 1000 blkio.throttle.read_bps_device=8:16 2000",
+		},
+		{
+			"hugetlb", "hugetlb",
+			specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 4 << 20}}},
+			"hugetlb.2MB.limit_in_bytes=4194304 hugetlb.2MB.rsvd.limit_in_bytes=4194304?",
+		},
 		{"net_cls", "net_cls", specs.LinuxResources{Network: &specs.LinuxNetwork{ClassID: u32(0x100001)}}, "net_cls.classid=1048577"},
 		{"net_prio", "net_prio", specs.LinuxResources{Network: &specs.LinuxNetwork{Priorities: []specs.LinuxInterfacePriority{{Name: "eth0", Priority: 5}}}}, "net_prio.ifpriomap=eth0 5"},
 		{"rdma", "rdma", specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{"mlx5_0": {HcaHandles: u32(3), HcaObjects: u32(100)}}}, "rdma.max=mlx5_0 hca_handle=3 hca_object=100"},
-		{"devices", "devices", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, {Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "rw"}, {Allow: true, Type: "b", Major: i64(7), Access: "m"}}},
-			"devices.deny=a devices.deny=a devices.allow=c 1:3 rw devices.allow=b 7:* m"},
-		{"device access letters beyond rwm left out", "devices", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "mrx"}}},
-			"devices.deny=a devices.allow=c 1:3 rm"},
+		{
+			"devices", "devices",
+			specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, {Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "rw"}, {Allow: true, Type: "b", Major: i64(7), Access: "m"}}},
+			"devices.deny=a devices.deny=a devices.allow=c 1:3 rw devices.allow=b 7:* m",
+		},
+		{
+			"device access letters beyond rwm left out", "devices",
+			specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "mrx"}}},
+			"devices.deny=a devices.allow=c 1:3 rm",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := render(t, tc.ctrl, &tc.r); got != tc.want {

@@ -129,6 +129,7 @@ func exit() insn                          { return insn{op: opExit} }
 func jne(dst uint8, imm int32, target string) insn {
 	return insn{op: opJneImm, dst: dst, imm: imm, target: target}
 }
+
 func jeq(dst uint8, imm int32, target string) insn {
 	return insn{op: opJeqImm, dst: dst, imm: imm, target: target}
 }

@@ -194,38 +194,51 @@ func TestDeviceProgramDecisions(t *testing.T) {
 		devs  []dev
 	}{
 		{"docker-like defaults", dockerLike, []dev{
-			{'c', 1, 3, "rw", true}, {'c', 1, 5, "r", true}, {'c', 1, 7, "r", false}, {'c', 1, 7, "m", true},
-			{'c', 136, 4, "rw", true}, {'b', 8, 0, "r", false}, {'b', 8, 0, "m", true}, {'c', 1, 11, "w", false},
+			{'c', 1, 3, "rw", true},
+			{'c', 1, 5, "r", true},
+			{'c', 1, 7, "r", false},
+			{'c', 1, 7, "m", true},
+			{'c', 136, 4, "rw", true},
+			{'b', 8, 0, "r", false},
+			{'b', 8, 0, "m", true},
+			{'c', 1, 11, "w", false},
 		}},
 		{"a later deny narrows an allow", []specs.LinuxDeviceCgroup{
-			rule(false, "a", -2, -2, ""), rule(true, "c", 1, 3, "rw"), rule(false, "c", 1, 3, "w")}, []dev{
+			rule(false, "a", -2, -2, ""), rule(true, "c", 1, 3, "rw"), rule(false, "c", 1, 3, "w"),
+		}, []dev{
 			{'c', 1, 3, "r", true}, {'c', 1, 3, "w", false}, {'c', 1, 3, "rw", false}, {'c', 1, 3, "m", false},
 		}},
 		{"a deny punches a hole in a wildcard allow", []specs.LinuxDeviceCgroup{
-			rule(false, "a", -2, -2, "rwm"), rule(true, "c", -1, -1, "rwm"), rule(false, "c", 1, 3, "rwm")}, []dev{
+			rule(false, "a", -2, -2, "rwm"), rule(true, "c", -1, -1, "rwm"), rule(false, "c", 1, 3, "rwm"),
+		}, []dev{
 			{'c', 1, 3, "r", false}, {'c', 1, 5, "r", true}, {'b', 1, 3, "r", false},
 		}},
 		{"allow-all then deny one access", []specs.LinuxDeviceCgroup{
-			rule(true, "a", -2, -2, "rwm"), rule(false, "c", 1, 3, "w")}, []dev{
+			rule(true, "a", -2, -2, "rwm"), rule(false, "c", 1, 3, "w"),
+		}, []dev{
 			{'c', 1, 3, "r", true}, {'c', 1, 3, "rw", false}, {'c', 1, 5, "w", true}, {'b', 8, 0, "rwm", true},
 		}},
 		{"a later allow overrides a deny", []specs.LinuxDeviceCgroup{
-			rule(false, "c", 1, 3, "rwm"), rule(true, "c", 1, -1, "r")}, []dev{
+			rule(false, "c", 1, 3, "rwm"), rule(true, "c", 1, -1, "r"),
+		}, []dev{
 			{'c', 1, 3, "r", true}, {'c', 1, 3, "w", false}, {'c', 1, 9, "r", true},
 		}},
 		{"type a resets whatever its numbers and access", []specs.LinuxDeviceCgroup{
-			rule(true, "c", 1, 3, "rwm"), rule(false, "a", 1, 3, "r"), rule(true, "c", 1, 5, "r")}, []dev{
+			rule(true, "c", 1, 3, "rwm"), rule(false, "a", 1, 3, "r"), rule(true, "c", 1, 5, "r"),
+		}, []dev{
 			{'c', 1, 3, "w", false}, {'c', 1, 5, "r", true}, {'c', 1, 5, "w", false}, {'b', 9, 9, "m", false},
 		}},
 		{"type a allowing only r still allows all", []specs.LinuxDeviceCgroup{
-			rule(false, "", -2, -2, "rwm"), rule(true, "a", -2, -2, "r")}, []dev{
+			rule(false, "", -2, -2, "rwm"), rule(true, "a", -2, -2, "r"),
+		}, []dev{
 			{'c', 1, 3, "rwm", true}, {'b', 8, 0, "w", true},
 		}},
 		{"no deny-all: still denied by default", []specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "rwm")}, []dev{
 			{'c', 1, 3, "rw", true}, {'c', 1, 5, "r", false},
 		}},
 		{"numbers beyond the kernel's match nothing", []specs.LinuxDeviceCgroup{
-			rule(true, "a", -2, -2, "rwm"), rule(false, "c", 1<<12, 3, "rwm"), rule(false, "c", 1, 1<<20, "rwm")}, []dev{
+			rule(true, "a", -2, -2, "rwm"), rule(false, "c", 1<<12, 3, "rwm"), rule(false, "c", 1, 1<<20, "rwm"),
+		}, []dev{
 			{'c', 0, 3, "r", true}, {'c', 1, 0, "r", true},
 		}},
 	} {
@@ -246,7 +259,7 @@ func TestDeviceProgramDecisions(t *testing.T) {
 
 // TestDeviceProgramRandom compares program and model on random rule lists.
 func TestDeviceProgramRandom(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewSource(1)) //nolint:gosec // a fixed seed: the same programs every run
 	pick := func(xs []int64) int64 { return xs[rng.Intn(len(xs))] }
 	types := []string{"", "a", "b", "c", "c", "c", "b"}
 	accs := []string{"", "r", "w", "m", "rw", "rm", "wm", "rwm", "mr"}
@@ -374,19 +387,26 @@ func TestCompileDevicesErrors(t *testing.T) {
 		rules []specs.LinuxDeviceCgroup
 		err   string
 	}{
-		{[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "rwm"), rule(true, "x", 1, 3, "rwm")},
-			`linux.resources.devices[1].type: "x" is not a, b or c`},
-		{[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "xyz")},
-			`linux.resources.devices[0].access: "xyz" has none of r, w and m`},
-		{[]specs.LinuxDeviceCgroup{rule(true, "a", -2, -2, "q")},
-			`linux.resources.devices[0].access: "q" has none of r, w and m`},
+		{
+			[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "rwm"), rule(true, "x", 1, 3, "rwm")},
+			`linux.resources.devices[1].type: "x" is not a, b or c`,
+		},
+		{
+			[]specs.LinuxDeviceCgroup{rule(true, "c", 1, 3, "xyz")},
+			`linux.resources.devices[0].access: "xyz" has none of r, w and m`,
+		},
+		{
+			[]specs.LinuxDeviceCgroup{rule(true, "a", -2, -2, "q")},
+			`linux.resources.devices[0].access: "q" has none of r, w and m`,
+		},
 	} {
 		if _, err := compileDevices(c.rules); err == nil || err.Error() != c.err {
 			t.Errorf("%s: error %v, want %q", showRules(c.rules), err, c.err)
 		}
 	}
 	p, err := compileDevices([]specs.LinuxDeviceCgroup{
-		rule(true, "c", 1, 3, "rwm"), rule(true, "a", -2, -2, ""), rule(false, "b", 8, -2, "w")})
+		rule(true, "c", 1, 3, "rwm"), rule(true, "a", -2, -2, ""), rule(false, "b", 8, -2, "w"),
+	})
 	if err != nil || !p.defaultAllow || len(p.rules) != 1 || p.rules[0].typ != devBlock || p.rules[0].minor != -1 {
 		t.Errorf("rules before the last type a are dropped: %+v %v", p, err)
 	}

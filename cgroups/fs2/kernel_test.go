@@ -108,7 +108,7 @@ func removeCgroup(dir string) error {
 		}
 		for _, p := range strings.Fields(procs) {
 			var pid int
-			fmt.Sscan(p, &pid)
+			_, _ = fmt.Sscan(p, &pid)
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 		err = unix.Rmdir(dir)
@@ -211,7 +211,7 @@ func TestKernelResources(t *testing.T) {
 	}
 	if dev := blockDevice(); dev != "" {
 		var maj, mnr int64
-		fmt.Sscanf(dev, "%d:%d", &maj, &mnr)
+		_, _ = fmt.Sscanf(dev, "%d:%d", &maj, &mnr)
 		d := specs.LinuxBlockIODevice{Major: maj, Minor: mnr}
 		r.BlockIO.ThrottleReadBpsDevice = []specs.LinuxThrottleDevice{{LinuxBlockIODevice: d, Rate: 1 << 20}}
 		r.BlockIO.ThrottleWriteIOPSDevice = []specs.LinuxThrottleDevice{{LinuxBlockIODevice: d, Rate: 100}}
@@ -266,8 +266,8 @@ func TestKernelStats(t *testing.T) {
 	if err := Stats(dir, &s); err != nil {
 		t.Fatal(err)
 	}
-	sleeper.Process.Kill()
-	sleeper.Wait()
+	_ = sleeper.Process.Kill()
+	_ = sleeper.Wait()
 	t.Logf("cpu %+v, memory usage %+v, swap %+v, pids %+v", s.CPU, s.Memory.Usage, s.Memory.Swap, s.Pids)
 	if s.CPU.Usage.Total == 0 || s.CPU.Usage.User+s.CPU.Usage.Kernel == 0 {
 		t.Errorf("no cpu time counted: %+v", s.CPU.Usage)
@@ -286,8 +286,8 @@ func TestKernelPidsLimit(t *testing.T) {
 	var started []*exec.Cmd
 	defer func() {
 		for _, c := range started {
-			c.Process.Kill()
-			c.Wait()
+			_ = c.Process.Kill()
+			_ = c.Wait()
 		}
 	}()
 	var err error
@@ -349,7 +349,7 @@ func TestKernelEnableControllers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { sleeper.Process.Kill(); sleeper.Wait() }()
+	defer func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() }()
 	err = EnableControllers(root, filepath.Join(dir, "sub"), []string{"memory"})
 	if err == nil || !strings.Contains(err.Error(), "has processes of its own") {
 		t.Errorf("enable below a cgroup with a process: %v", err)

@@ -55,11 +55,17 @@ func TestStats(t *testing.T) {
 		Pids: stats.Pids{Current: 3, Limit: 0},
 		Blkio: stats.Blkio{
 			IoServiceBytesRecursive: []stats.BlkioEntry{
-				{Major: 8, Minor: 0, Op: "Read", Value: 4096}, {Major: 8, Minor: 0, Op: "Write", Value: 8192},
-				{Major: 253, Minor: 1, Op: "Read", Value: 10}, {Major: 253, Minor: 1, Op: "Write", Value: 0}},
+				{Major: 8, Minor: 0, Op: "Read", Value: 4096},
+				{Major: 8, Minor: 0, Op: "Write", Value: 8192},
+				{Major: 253, Minor: 1, Op: "Read", Value: 10},
+				{Major: 253, Minor: 1, Op: "Write", Value: 0},
+			},
 			IoServicedRecursive: []stats.BlkioEntry{
-				{Major: 8, Minor: 0, Op: "Read", Value: 1}, {Major: 8, Minor: 0, Op: "Write", Value: 2},
-				{Major: 253, Minor: 1, Op: "Read", Value: 5}, {Major: 253, Minor: 1, Op: "Write", Value: 0}},
+				{Major: 8, Minor: 0, Op: "Read", Value: 1},
+				{Major: 8, Minor: 0, Op: "Write", Value: 2},
+				{Major: 253, Minor: 1, Op: "Read", Value: 5},
+				{Major: 253, Minor: 1, Op: "Write", Value: 0},
+			},
 		},
 		Hugetlb: map[string]stats.Hugetlb{"2MB": {Usage: 2097152, Failcnt: 7}, "1GB": {}},
 	}

@@ -56,7 +56,7 @@ func Connect(rootless bool) (*Conn, error) {
 // subscribed asks systemd for its job signals: on the system bus it sends
 // them (JobRemoved, which the wait for a job needs) only to subscribers.
 func subscribed(c *Conn) *Conn {
-	c.c.Subscribe()
+	_ = c.c.Subscribe()
 	return c
 }
 
@@ -106,12 +106,12 @@ func dial(ctx context.Context, addr string, hello bool) (*dbus.Conn, error) {
 	// EXTERNAL with the uid as a number: no user name lookup (berth is
 	// linked statically, without NSS).
 	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return nil, err
 	}
 	if hello {
 		if err := conn.Hello(); err != nil {
-			conn.Close()
+			_ = conn.Close()
 			return nil, err
 		}
 	}
@@ -168,7 +168,7 @@ func (c *Conn) Start(name string, props []sd.Property) error {
 		_, err := c.c.StartTransientUnitContext(ctx, name, "replace", props, ch)
 		if err != nil {
 			if isDbusError(err, "org.freedesktop.systemd1.UnitExists") && try == 0 {
-				c.c.ResetFailedUnitContext(ctx, name)
+				_ = c.c.ResetFailedUnitContext(ctx, name)
 				continue
 			}
 			return fmt.Errorf("systemd unit %s: start: %w", name, err)
@@ -178,10 +178,10 @@ func (c *Conn) Start(name string, props []sd.Property) error {
 			if res == "done" {
 				return nil
 			}
-			c.c.ResetFailedUnitContext(ctx, name)
+			_ = c.c.ResetFailedUnitContext(ctx, name)
 			return fmt.Errorf("systemd unit %s: start job %s", name, res)
 		case <-time.After(jobTimeout):
-			c.Stop(name)
+			_ = c.Stop(name)
 			return fmt.Errorf("systemd unit %s: start job did not finish in %v", name, jobTimeout)
 		}
 	}
@@ -205,7 +205,7 @@ func (c *Conn) Stop(name string) error {
 	case <-time.After(jobTimeout):
 		return fmt.Errorf("systemd unit %s: stop job did not finish in %v", name, jobTimeout)
 	}
-	c.c.ResetFailedUnitContext(ctx, name)
+	_ = c.c.ResetFailedUnitContext(ctx, name)
 	return nil
 }
 

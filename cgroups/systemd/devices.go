@@ -27,16 +27,16 @@ var procDevices = func() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	names := map[string]string{}
 	kind := ""
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		line := strings.TrimSpace(s.Text())
-		switch {
-		case line == "Character devices:":
+		switch line {
+		case "Character devices:":
 			kind = "c"
-		case line == "Block devices:":
+		case "Block devices:":
 			kind = "b"
 		default:
 			if num, name, ok := strings.Cut(line, " "); ok && kind != "" {

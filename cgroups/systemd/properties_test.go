@@ -12,7 +12,6 @@ import (
 func i64(v int64) *int64   { return &v }
 func u64(v uint64) *uint64 { return &v }
 func u16(v uint16) *uint16 { return &v }
-func yes() *bool           { b := true; return &b }
 func asMap(ps []sd.Property) map[string]any {
 	m := map[string]any{}
 	for _, p := range ps {
@@ -31,37 +30,89 @@ func TestResourceProperties(t *testing.T) {
 		want map[string]any
 	}{
 		{"nothing", specs.LinuxResources{}, v2, map[string]any{}},
-		{"memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(32 << 20), Swap: i64(96 << 20)}}, v2,
-			map[string]any{"MemoryMax": uint64(64 << 20), "MemoryLow": uint64(32 << 20), "MemorySwapMax": uint64(32 << 20)}},
-		{"memory unlimited", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-1)}}, v2,
-			map[string]any{"MemoryMax": infinity, "MemorySwapMax": infinity}},
-		{"swap equal to limit is no swap", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(1 << 20), Swap: i64(1 << 20)}}, v2,
-			map[string]any{"MemoryMax": uint64(1 << 20), "MemorySwapMax": uint64(0)}},
-		{"docker's zeros mean unset", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(0), Swap: i64(0), Reservation: i64(0)},
-			CPU: &specs.LinuxCPU{Shares: u64(0), Quota: i64(0), Period: u64(0)}}, v2, map[string]any{}},
-		{"memory v1", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(1)}}, Host{Version: 252},
-			map[string]any{"MemoryLimit": uint64(64 << 20)}},
-		{"cpu", specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(1024), Quota: i64(50000), Period: u64(100000), Cpus: "0-1,3", Mems: "0"}}, v2,
-			map[string]any{"CPUWeight": uint64(39), "CPUQuotaPeriodUSec": uint64(100000), "CPUQuotaPerSecUSec": uint64(500000),
-				"AllowedCPUs": []byte{0x0b}, "AllowedMemoryNodes": []byte{0x01}}},
-		{"cpu quota rounded up to whole percent", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(12345)}}, v2,
-			map[string]any{"CPUQuotaPerSecUSec": uint64(130000)}},
-		{"cpu quota unlimited, period only", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(-1), Period: u64(50000)}}, v2,
-			map[string]any{"CPUQuotaPerSecUSec": infinity, "CPUQuotaPeriodUSec": uint64(50000)}},
-		{"old systemd: no period or cpuset properties", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(20000), Period: u64(200000), Cpus: "0"}},
-			Host{V2: true, Version: 241}, map[string]any{"CPUQuotaPerSecUSec": uint64(100000)}},
-		{"cpu shares v1", specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(512)}}, Host{Version: 252},
-			map[string]any{"CPUShares": uint64(512)}},
+		{
+			"memory",
+			specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(32 << 20), Swap: i64(96 << 20)}},
+			v2,
+			map[string]any{"MemoryMax": uint64(64 << 20), "MemoryLow": uint64(32 << 20), "MemorySwapMax": uint64(32 << 20)},
+		},
+		{
+			"memory unlimited",
+			specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-1)}},
+			v2,
+			map[string]any{"MemoryMax": infinity, "MemorySwapMax": infinity},
+		},
+		{
+			"swap equal to limit is no swap",
+			specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(1 << 20), Swap: i64(1 << 20)}},
+			v2,
+			map[string]any{"MemoryMax": uint64(1 << 20), "MemorySwapMax": uint64(0)},
+		},
+		{"docker's zeros mean unset", specs.LinuxResources{
+			Memory: &specs.LinuxMemory{Limit: i64(0), Swap: i64(0), Reservation: i64(0)},
+			CPU:    &specs.LinuxCPU{Shares: u64(0), Quota: i64(0), Period: u64(0)},
+		}, v2, map[string]any{}},
+		{
+			"memory v1",
+			specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(1)}},
+			Host{Version: 252},
+			map[string]any{"MemoryLimit": uint64(64 << 20)},
+		},
+		{
+			"cpu",
+			specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(1024), Quota: i64(50000), Period: u64(100000), Cpus: "0-1,3", Mems: "0"}},
+			v2,
+			map[string]any{
+				"CPUWeight": uint64(39), "CPUQuotaPeriodUSec": uint64(100000), "CPUQuotaPerSecUSec": uint64(500000),
+				"AllowedCPUs": []byte{0x0b}, "AllowedMemoryNodes": []byte{0x01},
+			},
+		},
+		{
+			"cpu quota rounded up to whole percent",
+			specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(12345)}},
+			v2,
+			map[string]any{"CPUQuotaPerSecUSec": uint64(130000)},
+		},
+		{
+			"cpu quota unlimited, period only",
+			specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(-1), Period: u64(50000)}},
+			v2,
+			map[string]any{"CPUQuotaPerSecUSec": infinity, "CPUQuotaPeriodUSec": uint64(50000)},
+		},
+		{
+			"old systemd: no period or cpuset properties",
+			specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(20000), Period: u64(200000), Cpus: "0"}},
+			Host{V2: true, Version: 241},
+			map[string]any{"CPUQuotaPerSecUSec": uint64(100000)},
+		},
+		{
+			"cpu shares v1",
+			specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(512)}},
+			Host{Version: 252},
+			map[string]any{"CPUShares": uint64(512)},
+		},
 		{"pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(10)}}, v2, map[string]any{"TasksMax": uint64(10)}},
 		{"pids 0 is 1", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, v2, map[string]any{"TasksMax": uint64(1)}},
 		{"pids unlimited", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(-1)}}, v2, map[string]any{"TasksMax": infinity}},
 		{"io weight", specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(500)}}, v2, map[string]any{"IOWeight": uint64(4950)}},
-		{"blkio weight v1", specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(500)}}, Host{Version: 252},
-			map[string]any{"BlockIOWeight": uint64(500)}},
-		{"unified", specs.LinuxResources{Unified: map[string]string{"memory.high": "1048576", "memory.max": "max", "pids.max": "7",
-			"cpu.weight": "200", "cpu.max": "25000 50000", "io.weight": "default 100"}}, v2,
-			map[string]any{"MemoryHigh": uint64(1048576), "MemoryMax": infinity, "TasksMax": uint64(7), "CPUWeight": uint64(200),
-				"CPUQuotaPerSecUSec": uint64(500000), "CPUQuotaPeriodUSec": uint64(50000)}},
+		{
+			"blkio weight v1",
+			specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(500)}},
+			Host{Version: 252},
+			map[string]any{"BlockIOWeight": uint64(500)},
+		},
+		{
+			"unified",
+			specs.LinuxResources{Unified: map[string]string{
+				"memory.high": "1048576", "memory.max": "max", "pids.max": "7",
+				"cpu.weight": "200", "cpu.max": "25000 50000", "io.weight": "default 100",
+			}},
+			v2,
+			map[string]any{
+				"MemoryHigh": uint64(1048576), "MemoryMax": infinity, "TasksMax": uint64(7), "CPUWeight": uint64(200),
+				"CPUQuotaPerSecUSec": uint64(500000), "CPUQuotaPeriodUSec": uint64(50000),
+			},
+		},
 	} {
 		ps, err := ResourceProperties(&tc.r, tc.h)
 		if err != nil {
@@ -141,8 +192,11 @@ func TestDevicePropertiesSystemd240(t *testing.T) {
 		return nil, nil
 	}
 	n := func(v int64) *int64 { return &v }
-	got := asMap(DeviceProperties([]specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"},
-		{Allow: true, Type: "c", Major: n(136), Access: "rwm"}, {Allow: true, Type: "b", Major: n(199), Access: "r"}}, 252))
+	got := asMap(DeviceProperties([]specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "c", Major: n(136), Access: "rwm"},
+		{Allow: true, Type: "b", Major: n(199), Access: "r"},
+	}, 252))
 	want := map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{{"char-136", "rwm"}, {"block-199", "r"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v\nwant %#v", got, want)
@@ -165,15 +219,27 @@ func TestDeviceProperties(t *testing.T) {
 		rules []specs.LinuxDeviceCgroup
 		want  map[string]any
 	}{
-		{"the usual: deny all, then allow", []specs.LinuxDeviceCgroup{deny,
-			allow("c", nil, nil, "m"), allow("c", n(1), n(3), "rwm"), allow("c", n(1), n(3), "rwm"),
-			allow("c", n(136), nil, "rwm"), allow("b", n(8), n(0), "rwx"), allow("c", n(200), nil, "rw")},
+		{
+			"the usual: deny all, then allow",
+			[]specs.LinuxDeviceCgroup{
+				deny,
+				allow("c", nil, nil, "m"), allow("c", n(1), n(3), "rwm"), allow("c", n(1), n(3), "rwm"),
+				allow("c", n(136), nil, "rwm"), allow("b", n(8), n(0), "rwx"), allow("c", n(200), nil, "rw"),
+			},
 			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{
-				{"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"char-pts", "rwm"}, {"/dev/block/8:0", "rw"}}}},
-		{"systemd 239: a whole major by its name", []specs.LinuxDeviceCgroup{deny, allow("c", n(136), nil, "rwm"), allow("c", n(199), nil, "rwm")},
-			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{{"char-pts", "rwm"}}}},
-		{"deny all only", []specs.LinuxDeviceCgroup{{Allow: false, Type: "a"}},
-			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow(nil)}},
+				{"char-*", "m"}, {"/dev/char/1:3", "rwm"}, {"char-pts", "rwm"}, {"/dev/block/8:0", "rw"},
+			}},
+		},
+		{
+			"systemd 239: a whole major by its name",
+			[]specs.LinuxDeviceCgroup{deny, allow("c", n(136), nil, "rwm"), allow("c", n(199), nil, "rwm")},
+			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow{{"char-pts", "rwm"}}},
+		},
+		{
+			"deny all only",
+			[]specs.LinuxDeviceCgroup{{Allow: false, Type: "a"}},
+			map[string]any{"DevicePolicy": "strict", "DeviceAllow": []deviceAllow(nil)},
+		},
 		{"no deny-all first", []specs.LinuxDeviceCgroup{allow("c", n(1), n(3), "rwm")}, open},
 		{"a deny after the allows", []specs.LinuxDeviceCgroup{deny, allow("c", nil, nil, "rwm"), {Allow: false, Type: "c", Major: n(1), Minor: n(3)}}, open},
 		{"allow all again", []specs.LinuxDeviceCgroup{deny, allow("a", nil, nil, "rwm")}, open},

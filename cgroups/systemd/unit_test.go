@@ -44,8 +44,10 @@ func TestParseUnit(t *testing.T) {
 		{"system.slice:docker:abc", false, "docker-abc.scope", "system.slice", "/system.slice/docker-abc.scope", ""},
 		{":berth:abc", false, "berth-abc.scope", "system.slice", "/system.slice/berth-abc.scope", ""},
 		{":berth:abc", true, "berth-abc.scope", "user.slice", "/user.slice/berth-abc.scope", ""},
-		{"kubepods-besteffort-pod1.slice:cri-containerd:c1", false, "cri-containerd-c1.scope", "kubepods-besteffort-pod1.slice",
-			"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-c1.scope", ""},
+		{
+			"kubepods-besteffort-pod1.slice:cri-containerd:c1", false, "cri-containerd-c1.scope", "kubepods-besteffort-pod1.slice",
+			"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-c1.scope", "",
+		},
 		{"machine.slice::x", false, "-x.scope", "machine.slice", "/machine.slice/-x.scope", ""},
 		{"system.slice:ignored:a-b.slice", false, "a-b.slice", "system.slice", "/a.slice/a-b.slice", ""},
 		{"system.slice:p", false, "", "", "", "want slice:prefix:name"},

@@ -56,7 +56,7 @@ func ToPipe() {
 	Debugging = true
 	sink = func(level, msg string) {
 		b, _ := json.Marshal(record{Level: level, Msg: msg})
-		pipe.Write(append(b, '\n'))
+		_, _ = pipe.Write(append(b, '\n'))
 	}
 }
 
@@ -76,7 +76,7 @@ func fdFromEnv() (int, error) {
 // calls it once it has reported ready (its parent may be gone after that).
 func ClosePipe() {
 	if pipe != nil {
-		pipe.Close()
+		_ = pipe.Close()
 		pipe = nil
 		Debugging = false
 	}
@@ -89,7 +89,7 @@ func Forward(r io.ReadCloser) (wait func(timeout time.Duration)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer r.Close()
+		defer func() { _ = r.Close() }()
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 4096), 1<<20)
 		for sc.Scan() {

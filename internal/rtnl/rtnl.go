@@ -65,7 +65,7 @@ func OpenIn(nsFd int) (*Conn, error) {
 		if err := unix.Setns(own, unix.CLONE_NEWNET); err != nil {
 			// stays locked: the thread dies with the goroutine
 			if c != nil {
-				c.Close()
+				_ = c.Close()
 			}
 			ch <- result{err: os.NewSyscallError("setns back", err)}
 			return
@@ -101,7 +101,7 @@ func (c *Conn) request(typ, flags uint16, body []byte, attrs ...attr) ([][]byte,
 	buf := make([]byte, 64*1024)
 	for {
 		n, _, err := unix.Recvfrom(c.fd, buf, 0)
-		if err == unix.EINTR {
+		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
@@ -251,7 +251,8 @@ func (c *Conn) Addrs(index int) ([]Addr, error) {
 		}
 		a := Addr{Family: ifa.Family, PrefixLen: ifa.Prefixlen, Scope: ifa.Scope, Flags: uint32(ifa.Flags)}
 		attrs, err := syscall.ParseNetlinkRouteAttr(&syscall.NetlinkMessage{
-			Header: syscall.NlMsghdr{Type: unix.RTM_NEWADDR}, Data: r})
+			Header: syscall.NlMsghdr{Type: unix.RTM_NEWADDR}, Data: r,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("netlink address: %w", err)
 		}

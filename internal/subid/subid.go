@@ -7,8 +7,10 @@ package subid
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strconv"
@@ -63,13 +65,13 @@ func Parse(r io.Reader, name string, id int) ([]Range, error) {
 // file means no ranges.
 func Read(file, name string, id int) ([]Range, error) {
 	f, err := os.Open(file)
-	if os.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	return Parse(f, name, id)
 }
 

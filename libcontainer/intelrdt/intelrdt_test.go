@@ -2,6 +2,7 @@ package intelrdt
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,14 +49,18 @@ func read(t *testing.T, p string) string {
 func TestRootFromMountinfo(t *testing.T) {
 	dir := t.TempDir()
 	mi := filepath.Join(dir, "mountinfo")
-	os.WriteFile(mi, []byte(`22 1 0:21 / /proc rw,nosuid - proc proc rw
+	if err := os.WriteFile(mi, []byte(`22 1 0:21 / /proc rw,nosuid - proc proc rw
 36 35 0:30 / /sys/fs/res\040ctrl rw,relatime shared:17 - resctrl resctrl rw,mba_MBps
-`), 0o644)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	root, err := rootFrom(mi)
 	if err != nil || root != "/sys/fs/res ctrl" {
 		t.Errorf("rootFrom = %q, %v", root, err)
 	}
-	os.WriteFile(mi, []byte("22 1 0:21 / /proc rw,nosuid - proc proc rw\n"), 0o644)
+	if err := os.WriteFile(mi, []byte("22 1 0:21 / /proc rw,nosuid - proc proc rw\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := rootFrom(mi); !errors.Is(err, ErrNoResctrl) {
 		t.Errorf("no resctrl: err = %v", err)
 	}
@@ -106,13 +111,13 @@ func TestApplyOwnGroup(t *testing.T) {
 		t.Errorf("schemata after update = %q", got)
 	}
 	// a real resctrl group holds its files; the fake needs emptying
-	os.RemoveAll(filepath.Join(g, "mon_groups"))
-	os.Remove(filepath.Join(g, "schemata"))
-	os.Remove(filepath.Join(g, "tasks"))
+	_ = os.RemoveAll(filepath.Join(g, "mon_groups"))
+	_ = os.Remove(filepath.Join(g, "schemata"))
+	_ = os.Remove(filepath.Join(g, "tasks"))
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(g); !os.IsNotExist(err) {
+	if _, err := os.Stat(g); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("own group left: %v", err)
 	}
 }
@@ -124,24 +129,26 @@ func TestNamedGroup(t *testing.T) {
 	if _, err := m.Apply(1); err == nil || !strings.Contains(err.Error(), `linux.intelRdt.closID "gold"`) {
 		t.Errorf("missing named group: %v", err)
 	}
-	os.MkdirAll(filepath.Join(root, "gold", "mon_groups"), 0o755)
+	if err := os.MkdirAll(filepath.Join(root, "gold", "mon_groups"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	made, err := m.Apply(7)
 	if err != nil || made {
 		t.Fatalf("Apply = %v, %v", made, err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "gold", "schemata")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(root, "gold", "schemata")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("schemata written without schemata in the config: %v", err)
 	}
 	mon := filepath.Join(root, "gold", "mon_groups", "c1")
 	if got := read(t, filepath.Join(mon, "tasks")); got != "7" {
 		t.Errorf("monitoring tasks = %q", got)
 	}
-	os.Remove(filepath.Join(mon, "tasks"))
+	_ = os.Remove(filepath.Join(mon, "tasks"))
 	// delete removes the monitoring group only: the named group may be shared
 	if err := m.Destroy(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(mon); !os.IsNotExist(err) {
+	if _, err := os.Stat(mon); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("monitoring group left: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "gold")); err != nil {
@@ -191,7 +198,9 @@ func TestCheck(t *testing.T) {
 
 func TestJoin(t *testing.T) {
 	root := fakeRoot(t, "L3", "L3_MON")
-	os.MkdirAll(filepath.Join(root, "c1", "mon_groups", "c1"), 0o755)
+	if err := os.MkdirAll(filepath.Join(root, "c1", "mon_groups", "c1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	m := &Manager{Root: root, ID: "c1", Cfg: &configs.IntelRdt{ClosID: "c1", OwnGroup: true, EnableMonitoring: true}}
 	if err := m.Join(55); err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func remountBind(t *target, m *configs.Mount, flags uintptr, userns bool) error 
 	}
 	locked, serr := mountFlags(t.procPath())
 	if serr != nil {
-		return fmt.Errorf("%w (and reading the source's flags: %v)", err, serr)
+		return fmt.Errorf("%w (and reading the source's flags: %v)", err, serr) //nolint:errorlint // err is the cause callers test; serr is context
 	}
 	locked &= lockableFlags
 	if c := locked & m.ClearedFlags; c != 0 {

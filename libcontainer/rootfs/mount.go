@@ -243,9 +243,12 @@ func lockedFlags(path string) uintptr {
 	}
 	var f uintptr
 	for _, p := range [][2]uintptr{
-		{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID},
-		{unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
-		{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME},
+		{unix.ST_RDONLY, unix.MS_RDONLY},
+		{unix.ST_NOSUID, unix.MS_NOSUID},
+		{unix.ST_NODEV, unix.MS_NODEV},
+		{unix.ST_NOEXEC, unix.MS_NOEXEC},
+		{unix.ST_NOATIME, unix.MS_NOATIME},
+		{unix.ST_NODIRATIME, unix.MS_NODIRATIME},
 		{unix.ST_RELATIME, unix.MS_RELATIME},
 	} {
 		if uintptr(st.Flags)&p[0] != 0 {
@@ -262,16 +265,16 @@ func tmpcopyup(t *target, m *configs.Mount) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
+	defer func() { _ = os.Remove(tmp) }()
 	if err := unix.Mount(m.Source, tmp, "tmpfs", m.Flags&^unix.MS_RDONLY, m.Data); err != nil {
 		return wrap("mount tmpfs for", m.Destination, err)
 	}
 	if err := copyTree(t.procPath()+"/", tmp); err != nil {
-		unix.Unmount(tmp, unix.MNT_DETACH)
+		_ = unix.Unmount(tmp, unix.MNT_DETACH)
 		return wrap("copy up", m.Destination, err)
 	}
 	if err := unix.Mount(tmp, t.procPath(), "", unix.MS_MOVE, ""); err != nil {
-		unix.Unmount(tmp, unix.MNT_DETACH)
+		_ = unix.Unmount(tmp, unix.MNT_DETACH)
 		return wrap("move tmpfs onto", m.Destination, err)
 	}
 	if m.Flags&unix.MS_RDONLY != 0 && !isDevMount(m) {

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -64,7 +65,7 @@ func maskPaths(paths []string) error {
 
 func readonlyPath(p string) error {
 	fd, err := openIn(rootFd(), p)
-	if err == unix.ENOENT {
+	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {
@@ -88,7 +89,7 @@ func readonlyPath(p string) error {
 // it for the next directories to share, else -1.
 func maskPath(p string, dirMask int) (int, error) {
 	fd, err := openIn(rootFd(), p)
-	if err == unix.ENOENT {
+	if errors.Is(err, unix.ENOENT) {
 		return -1, nil
 	}
 	if err != nil {

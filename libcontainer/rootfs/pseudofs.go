@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ func ordinaryDirIn(rootfd int, m *configs.Mount) (*target, error) {
 	defer parent.close()
 	how := unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	fd, err := unix.Openat(parent.fd, name, how, 0)
-	if err == unix.ENOENT {
+	if errors.Is(err, unix.ENOENT) {
 		if err := unix.Mkdirat(parent.fd, name, 0o755); err != nil && err != unix.EEXIST {
 			return nil, &os.PathError{Op: "create", Path: m.Destination, Err: err}
 		}

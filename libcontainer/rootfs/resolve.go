@@ -81,7 +81,7 @@ func ensureIn(rootfd int, dest string, file bool) (*target, error) {
 	}
 	if fd, err := openIn(rootfd, rel); err == nil {
 		return &target{fd: fd, rootfd: rootfd, path: dest}, nil
-	} else if err != unix.ENOENT {
+	} else if !errors.Is(err, unix.ENOENT) {
 		return nil, &os.PathError{Op: "resolve", Path: dest, Err: err}
 	}
 	resolved, err := followLinks(rootfd, rel)
@@ -118,7 +118,7 @@ func createIn(rootfd int, rel string, file bool) (*target, error) {
 	for i, name := range parts {
 		prefix := strings.Join(parts[:i+1], "/")
 		next, err := openIn(rootfd, prefix)
-		if err == unix.ENOENT {
+		if errors.Is(err, unix.ENOENT) {
 			last := i == len(parts)-1
 			if last && file {
 				var fd int
@@ -129,12 +129,12 @@ func createIn(rootfd int, rel string, file bool) (*target, error) {
 			} else {
 				err = unix.Mkdirat(cur, name, 0o755)
 			}
-			if err != nil && err != unix.EEXIST {
+			if err != nil && !errors.Is(err, unix.EEXIST) {
 				unix.Close(cur)
 				return nil, &os.PathError{Op: "create", Path: "/" + prefix, Err: err}
 			}
 			next, err = openIn(rootfd, prefix)
-			if err == unix.ENOENT {
+			if errors.Is(err, unix.ENOENT) {
 				// The name exists but does not resolve: a dangling symlink.
 				unix.Close(cur)
 				return nil, &os.PathError{Op: "resolve", Path: "/" + prefix, Err: errors.New("dangling symlink")}
@@ -183,8 +183,8 @@ func followLinks(rootfd int, rel string) (string, error) {
 		if err != nil {
 			// Not a link (EINVAL), or not there: beyond a missing name
 			// nothing exists, so nothing more is read.
-			missing = err == unix.ENOENT || err == unix.ENOTDIR
-			if !missing && err != unix.EINVAL {
+			missing = errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)
+			if !missing && !errors.Is(err, unix.EINVAL) {
 				return "", err
 			}
 			done = append(done, name)

@@ -27,7 +27,7 @@ type SourceOpener func(i int) (int, error)
 func hostSource(i int, m *configs.Mount, cfg *configs.Config, open SourceOpener) (*configs.Mount, int, error) {
 	// Without a user namespace init is the host's root already; a rootless
 	// runtime has no credentials beyond the container's root.
-	if open == nil || cfg.Rootless || !inUserNS(cfg) || !(m.IsBind() || m.Type == "bind") {
+	if open == nil || cfg.Rootless || !inUserNS(cfg) || !m.IsBind() && m.Type != "bind" {
 		return m, -1, nil
 	}
 	if _, err := os.Stat(m.Source); !errors.Is(err, fs.ErrPermission) {

@@ -59,7 +59,7 @@ start_sleeper() {
 	berth delete --force "$ID"
 	local i
 	for i in $(seq 50); do kill -0 "$ev" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$ev" 2>/dev/null
+	! kill -0 "$ev" 2>/dev/null || false
 	[ ! -d "$(cg)" ]
 }
 

@@ -220,7 +220,7 @@ logs_tick2() { grep -qx 'tick 2' <<<"$(cri logs "$ctr")"; }
 check "logs: the container's output arrives in its log" wait_for "tick 2 in the log" 60 logs_tick2
 check_eq "logs: the first line" started "$(cri logs "$ctr" | head -1)"
 check_eq "logs --tail 1: one line" 1 "$(cri logs --tail 1 "$ctr" | wc -l)"
-check_eq "the log file is where the pod said" 1 "$(ls "$WORK/pod-logs/box.log" 2>/dev/null | wc -l)"
+check_eq "the log file is where the pod said" 1 "$(find "$WORK/pod-logs" -maxdepth 1 -name box.log 2>/dev/null | wc -l)"
 
 # containerd reads the stats from the container's cgroup, which the runtime
 # made: they must be the host's numbers for that cgroup.

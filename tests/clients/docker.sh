@@ -33,6 +33,7 @@ suite_teardown() {
 	[ -S "$D/docker.sock" ] || return 0
 	local ids
 	ids=$("$DOCKER" ps -aq 2>/dev/null)
+	# shellcheck disable=SC2086 # one container id a word
 	[ -z "$ids" ] || dockerc rm -f $ids >/dev/null 2>&1
 	dockerc rmi -f "$IMAGE" >/dev/null 2>&1
 }

@@ -51,6 +51,7 @@ clients_setup() {
 	SUITE=$1
 	[ "$(id -u)" = 0 ] || { echo "$SUITE: needs root" >&2; exit 1; }
 	[ -x "$RUNTIME" ] || { echo "$SUITE: RUNTIME=$RUNTIME is not executable (make berth)" >&2; exit 1; }
+	# shellcheck disable=SC2034 # used by the client scripts that source this
 	RUNTIME_NAME=$(basename "$RUNTIME")
 	TAG=bc$$$(printf %04x $((RANDOM)))
 	WORK=$(mktemp -d "/tmp/berth-clients-$SUITE.XXXXXX")
@@ -71,9 +72,9 @@ clients_setup() {
 outside_path() {
 	local key=${#OUTSIDE_PATHS[@]}
 	OUTSIDE_PATHS+=("$1")
-	OUTSIDE_ALL[$key]=${2:-}
-	OUTSIDE_BEFORE[$key]=$(ls -A "$1" 2>/dev/null)
-	[ -e "$1" ] && OUTSIDE_EXISTED[$key]=1
+	OUTSIDE_ALL[key]=${2:-}
+	OUTSIDE_BEFORE[key]=$(ls -A "$1" 2>/dev/null)
+	[ -e "$1" ] && OUTSIDE_EXISTED[key]=1
 }
 
 # clean_outside: the teardown half of outside_path.
@@ -83,7 +84,7 @@ clean_outside() {
 	for ((i = ${#OUTSIDE_PATHS[@]} - 1; i >= 0; i--)); do
 		dir=${OUTSIDE_PATHS[i]}
 		[ -d "$dir" ] || continue
-		for e in $(ls -A "$dir"); do
+		while IFS= read -r e; do
 			grep -qxF -- "$e" <<<"${OUTSIDE_BEFORE[i]}" && continue
 			grep -qxF -- "$dir/$e" <<<"$listening" && continue
 			if [ -n "${OUTSIDE_ALL[i]}" ]; then
@@ -92,7 +93,7 @@ clean_outside() {
 			fi
 			[ -S "$dir/$e" ] && rm -f "$dir/$e"
 			[ -d "$dir/$e" ] && rmdir "$dir/$e" 2>/dev/null
-		done
+		done < <(ls -A "$dir")
 		[ -n "${OUTSIDE_EXISTED[i]:-}" ] || rmdir "$dir" 2>/dev/null
 	done
 }
@@ -106,9 +107,9 @@ outside_left() {
 			[ -e "$dir" ] && echo "$dir"
 			continue
 		fi
-		for e in $(ls -A "$dir" 2>/dev/null); do
+		while IFS= read -r e; do
 			grep -qxF -- "$e" <<<"${OUTSIDE_BEFORE[i]}" || echo "$dir/$e"
-		done
+		done < <(ls -A "$dir" 2>/dev/null)
 	done
 }
 
@@ -366,20 +367,16 @@ clients_teardown() {
 
 	# What must not be left behind.
 	left=$(pids_mentioning "$WORK")
-	[ -z "$left" ] && pass "teardown: no process of this run is left" ||
-		fail "teardown: processes left: $(echo $left)"
+	if [ -z "$left" ]; then pass "teardown: no process of this run is left"; else fail "teardown: processes left: ${left//$'\n'/ }"; fi
 	left=$(mounts_under "$WORK")
-	[ -z "$left" ] && pass "teardown: no mount under $WORK is left" ||
-		fail "teardown: mounts left: $(echo $left)"
+	if [ -z "$left" ]; then pass "teardown: no mount under $WORK is left"; else fail "teardown: mounts left: ${left//$'\n'/ }"; fi
 	left=""
 	for p in "${CGROUP_PARENTS[@]}"; do
 		left+=$(ls -d /sys/fs/cgroup/*/"$p" 2>/dev/null)
 	done
-	[ -z "$left" ] && pass "teardown: no cgroup of this run is left" ||
-		fail "teardown: cgroups left: $(echo $left)"
+	if [ -z "$left" ]; then pass "teardown: no cgroup of this run is left"; else fail "teardown: cgroups left: ${left//$'\n'/ }"; fi
 	left=$( ([ -e "$WORK" ] && echo "$WORK"); outside_left)
-	[ -z "$left" ] && pass "teardown: no file of this run is left" ||
-		fail "teardown: files left: $(echo $left)"
+	if [ -z "$left" ]; then pass "teardown: no file of this run is left"; else fail "teardown: files left: ${left//$'\n'/ }"; fi
 	summary
 	[ "$FAILED" = 0 ] && [ "$status" = 0 ] && exit 0
 	exit 1

@@ -81,6 +81,7 @@ rt_knows() { grep -qx "$1" <<<"$("$RUNTIME" list -q 2>/dev/null)"; }
 suite_teardown() {
 	local ids id
 	ids=$(podman --root "$P/root" --runroot "$P/runroot" ps -aq --no-trunc 2>/dev/null)
+	# shellcheck disable=SC2086 # one container id a word
 	[ -z "$ids" ] || podmanc rm -f -t 0 $ids >/dev/null 2>&1
 	for id in $ALL_IDS; do
 		if rt_knows "$id"; then

@@ -178,6 +178,7 @@ uid_of_sleep_in() {
 suite_teardown() {
 	local ids id pid left i
 	ids=$(podmanc ps -aq --no-trunc 2>/dev/null)
+	# shellcheck disable=SC2086 # one container id a word
 	[ -z "$ids" ] || podmanc rm -f -t 0 $ids >/dev/null 2>&1
 	for id in $ALL_IDS; do
 		if rt_knows "$id"; then
@@ -194,8 +195,7 @@ suite_teardown() {
 		[ -z "$left" ] && break
 		sleep 0.5
 	done
-	[ -z "$left" ] && pass "teardown: no process of $USER_NAME of this run is left (pause process included)" ||
-		fail "teardown: processes of $USER_NAME left: $(echo $left)"
+	if [ -z "$left" ]; then pass "teardown: no process of $USER_NAME of this run is left (pause process included)"; else fail "teardown: processes of $USER_NAME left: ${left//$'\n'/ }"; fi
 }
 ALL_IDS=""
 

@@ -5,5 +5,7 @@
 # build's directory is named by its version, so a bump here builds anew.
 CONTAINERD2_VERSION=v2.4.2
 CRICTL_VERSION=v1.37.0
+# shellcheck disable=SC2034 # used by the scripts that source this
 CONTAINERD2_BIN=$CACHE/containerd-$CONTAINERD2_VERSION/bin
+# shellcheck disable=SC2034 # used by the scripts that source this
 CRICTL_BIN=$CACHE/crictl-$CRICTL_VERSION/bin

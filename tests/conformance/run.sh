@@ -199,7 +199,7 @@ our_containers() {
 stale=$(find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | grep -E '/(cgrouptest|testdir)(/|$)' || true)
 if [[ -n $stale ]]; then
 	echo "conformance: removing stale runtime-tools cgroups from an earlier run:" >&2
-	echo "$stale" | sed 's/^/  /' >&2
+	while IFS= read -r d; do echo "  $d"; done <<<"$stale" >&2
 	echo "$stale" | rm_cgroups
 fi
 
@@ -259,7 +259,7 @@ for t in "${tests[@]}"; do
 	new_cg=$(comm -13 <(echo "$cg_before") <(test_cgroups) | grep -v '^$' || true)
 	if [[ -n $new_cg ]]; then
 		left+=" cgroups:$(echo "$new_cg" | wc -l)"
-		echo "$new_cg" | sed "s|^|$t: cgroup dir left behind: |" >>"$leaks"
+		while IFS= read -r d; do echo "$t: cgroup dir left behind: $d"; done <<<"$new_cg" >>"$leaks"
 		# Only the fixed runtime-tools paths are removed (they would change the
 		# next test's result); a UUID-named one is the runtime's leak, reported.
 		echo "$new_cg" | grep -E '/(cgrouptest|testdir)(/|$)' | rm_cgroups

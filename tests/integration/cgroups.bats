@@ -67,7 +67,7 @@ start_sleeper() {
 	# events ends by itself once the container is gone
 	local i
 	for i in $(seq 50); do kill -0 "$ev" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$ev" 2>/dev/null
+	! kill -0 "$ev" 2>/dev/null || false
 	[ ! -d "$(cg memory)" ] && [ ! -d "$(cg pids)" ] && [ ! -d "$(cg cpu)" ]
 }
 

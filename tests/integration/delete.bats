@@ -121,7 +121,8 @@ teardown() { teardown_berth; }
 	pid=$(pid_of "$ID")
 	berth pause "$ID"
 	[ "$(status_of "$ID")" = paused ]
-	local start=$(now_ms)
+	local start
+	start=$(now_ms)
 	berth delete --force "$ID"
 	# a frozen task acts on SIGKILL only once thawed: delete must not wait it out
 	[ $(($(now_ms) - start)) -lt 5000 ]

@@ -124,7 +124,7 @@ create_fails() {
 # invalid_id ID: create with this ID fails, and nothing appears anywhere near the root.
 invalid_id() {
 	local before
-	before=$(ls -A "$BATS_TEST_TMPDIR" | grep -v '^separate-stderr-')
+	before=$(find "$BATS_TEST_TMPDIR" -mindepth 1 -maxdepth 1 ! -name 'separate-stderr-*' -printf '%f\n' | sort)
 	run --separate-stderr "$BERTH" --root "$ROOT" create --bundle "$BUNDLE" \
 		--pid-file "$BATS_TEST_TMPDIR/inv.pid" "$1" </dev/null 3>&-
 	echo "status=$status stderr=$stderr"
@@ -134,7 +134,7 @@ invalid_id() {
 	[ ! -e "$BATS_TEST_TMPDIR/inv.pid" ]
 	assert_nothing_left
 	# nothing written outside the root either
-	[ "$(ls -A "$BATS_TEST_TMPDIR" | grep -v '^separate-stderr-')" = "$before" ]
+	[ "$(find "$BATS_TEST_TMPDIR" -mindepth 1 -maxdepth 1 ! -name 'separate-stderr-*' -printf '%f\n' | sort)" = "$before" ]
 }
 
 @test "errors: invalid ID '../x' (path traversal)" {

@@ -98,6 +98,7 @@ teardown_berth() {
 	# 3. Nothing may be left behind. Each leftover fails the test, and is then removed
 	#    so that it does not pollute the machine or the tests after this one.
 	if [ -d "$ROOT" ] && [ -n "$(ls -A "$ROOT")" ]; then
+		# shellcheck disable=SC2012 # names for a message only
 		errors+=("state root $ROOT not empty after delete --force: $(ls -A "$ROOT" | tr '\n' ' ')")
 	fi
 	while read -r pid start; do
@@ -123,9 +124,9 @@ teardown_berth() {
 	if [ -n "$mnts" ] || grep -qF -- "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
 		errors+=("mounts left behind: $(grep -F -- "$BATS_TEST_TMPDIR" /proc/self/mountinfo)")
 		# deepest first
-		for line in $(sort -r <<<"$mnts"); do
+		while IFS= read -r line; do
 			umount -l "$line" 2>/dev/null || true
-		done
+		done < <(sort -r <<<"$mnts")
 	fi
 	cg=$(leftover_cgroups)
 	if [ -n "$cg" ]; then
@@ -134,9 +135,9 @@ teardown_berth() {
 		if [ -n "$cg" ]; then
 			errors+=("cgroups left behind: $cg")
 			# rmdir only (never unmount anything under /sys/fs/cgroup); children first
-			for line in $(sort -r <<<"$cg"); do
+			while IFS= read -r line; do
 				rmdir "$line" 2>/dev/null || true
-			done
+			done < <(sort -r <<<"$cg")
 		fi
 	fi
 
@@ -155,13 +156,13 @@ leftover_cgroups() {
 # with PREFIX.
 procs_in_cgroup_named() {
 	local f p
-	for f in $(grep -lE "/$1(-[^/]*)?(/|\$)" /proc/[0-9]*/cgroup 2>/dev/null); do
+	while IFS= read -r f; do
 		p=${f#/proc/}
 		p=${p%/cgroup}
 		# zombies do not count: they are dead, waiting for their reaper
 		[ "$(proc_state "$p")" = Z ] && continue
 		printf '%s ' "$p"
-	done
+	done < <(grep -lE "/$1(-[^/]*)?(/|\$)" /proc/[0-9]*/cgroup 2>/dev/null)
 }
 
 # --- processes ------------------------------------------------------------------------
@@ -419,6 +420,7 @@ hostdir_mount() {
 run_fg() {
 	run --separate-stderr timeout --foreground -k 5 "$BERTH_TIMEOUT" \
 		"$BERTH" --root "$ROOT" run --bundle "$BUNDLE" "$@" </dev/null 3>&-
+	# shellcheck disable=SC2154 # bats's run sets status, output and stderr
 	printf 'run %s: status=%s\n--- stdout:\n%s\n--- stderr:\n%s\n---\n' "$*" "$status" "$output" "$stderr"
 }
 

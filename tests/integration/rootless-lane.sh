@@ -44,6 +44,7 @@ ensure_test_user "$LANE_USER" || die "cannot create the user $LANE_USER or its s
 work=$(mktemp -d /tmp/berth-rootless.XXXXXX)
 chmod 0755 "$work"
 delegated=()
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local d
 	# back to our own cgroups, so the delegated ones can go (children first)

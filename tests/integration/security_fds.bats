@@ -69,7 +69,7 @@ dir_fds_outside() {
 	# no directory but the container's own root (init holds / for in-root lookups)
 	[ -z "$(dir_fds_outside "$pid" "$BUNDLE/rootfs")" ]
 	# nothing of the caller's: its fds 7, 9, 20 named the host directory
-	! ls -l "/proc/$pid/fd" | grep -F -- "$HOSTONLY" || false
+	! find "/proc/$pid/fd" -mindepth 1 -printf '%l\n' | grep -F -- "$HOSTONLY" || false
 	berth start "$ID"
 	wait_for_status "$ID" running
 	# the user's process: exactly stdio

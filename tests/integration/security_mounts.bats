@@ -124,7 +124,8 @@ mounted_in_rootfs() {
 # mounted_in_container ID: both mounts are in the container's own mount table (had one
 # landed outside the rootfs, pivot_root would have left it behind).
 mounted_in_container() {
-	local mi=/proc/$(pid_of "$1")/mountinfo
+	local mi
+	mi=/proc/$(pid_of "$1")/mountinfo
 	no_host_escape &&
 		awk '$5 ~ /\/sub$/ && $9 == "tmpfs"' "$mi" | grep -q . &&
 		awk '$5 ~ /\/bind$/' "$mi" | grep -q .
@@ -199,7 +200,8 @@ dev_from_host() {
 # masked_ok ID: the masked paths are the real null device, and read empty (seen from the
 # host, through the container's root).
 masked_ok() {
-	local r=/proc/$(pid_of "$1")/root f
+	local r f
+	r=/proc/$(pid_of "$1")/root
 	for f in "${MASKS[@]}"; do
 		[ "$(stat -c '%F %t:%T' "$r$f")" = "character special file 1:3" ] || { echo "$f: $(stat -c '%F %t:%T' "$r$f")"; return 1; }
 		[ "$(wc -c <"$r$f")" = 0 ] || { echo "$f is not empty"; return 1; }

@@ -293,7 +293,7 @@ mount_opts() {
 	wait_for_line "$(cout "$ID")" done
 	cat "$(cout "$ID")" "$(cerr "$ID")"
 	grep -qx 'umount refused' "$(cout "$ID")"
-	! grep -q covered "$(cout "$ID")"
+	! grep -q covered "$(cout "$ID")" || false
 	grep -qx 'remount refused' "$(cout "$ID")"
 	local opts
 	opts=$(mount_opts "$(pid_of "$ID")" /mnt/a)

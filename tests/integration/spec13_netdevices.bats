@@ -68,17 +68,17 @@ set_devices() { update_config --argjson d "$1" '.linux.netDevices = $d'; }
 	echo "$out"
 	# inside
 	grep -q "ve0 *inet 10.8.8.1/24 .*scope global" <<<"$out"
-	! grep -q "10.8.8.3" <<<"$out"
-	! grep -q "10.9.9.4" <<<"$out"
+	! grep -q "10.8.8.3" <<<"$out" || false
+	! grep -q "10.9.9.4" <<<"$out" || false
 	grep -q "eth7 *inet 10.6.6.1/24 .*scope global" <<<"$out"
 	grep -q "^[0-9]*: ve0@.*[<,]UP[,>]" <<<"$out"
 	grep -q "^[0-9]*: eth7@.*[<,]UP[,>]" <<<"$out"
 	grep -qx "mac ve0 $VE0_MAC" <<<"$out"
 	grep -qx "mac eth7 $MV0_MAC" <<<"$out"
-	! grep -q "mv0" <<<"$out"
+	! grep -q "mv0" <<<"$out" || false
 	# outside: gone from the runtime's namespace, present in the container's
-	! ns_has ve0
-	! ns_has mv0
+	! ns_has ve0 || false
+	! ns_has mv0 || false
 	ns_has ve1
 	run nsenter --net="/proc/$pid/ns/net" ip -o addr show dev eth7
 	[[ "$output" == *"inet 10.6.6.1/24"* ]]
@@ -128,7 +128,7 @@ set_devices() { update_config --argjson d "$1" '.linux.netDevices = $d'; }
 	set_devices '{"ve0": {"name": "eth3"}}'
 	set_cmd 'exec sleep 100'
 	run_detached "$ID"
-	! ns_has ve0
+	! ns_has ve0 || false
 	ip -n "$NS-c" -o addr show dev eth3 | grep -q "inet 10.8.8.1/24"
 	berth delete --force "$ID"
 	ip -n "$NS-c" -o link show eth3 | grep -q "[<,]UP[,>]"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the rootless test scripts (tests/integration/rootless-lane.sh,
 # tests/clients/podman_rootless.sh): the unprivileged user they run as.
 

@@ -101,7 +101,7 @@ runc_skipped=$(count '^ok [0-9]+ .*# skip runc: ')
 skipped=$(count '^ok [0-9]+ .*# skip')
 skipped=$((${skipped:-0} - ${runc_skipped:-0}))
 failed=$(count '^not ok [0-9]+ ')
-passed=$((${passed:-0} - ${skipped} - ${runc_skipped:-0}))
+passed=$((${passed:-0} - skipped - ${runc_skipped:-0}))
 if [ "${runc_skipped:-0}" -gt 0 ]; then
 	echo "systemd: $runc_skipped test(s) skipped against runc for a shortcoming of runc's:"
 	grep -E '^ok [0-9]+ .*# skip runc: ' "$work/results"

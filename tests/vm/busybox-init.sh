@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash # busybox ash, which shellcheck checks as dash
 # PID 1 of run-in-vm.sh's busybox guest (the initramfs is the whole system).
 # Stage 1: move a bind mount of / over / and chroot into it (a switch_root
 # without a copy), since pivot_root(2), which container runtimes use, fails on
@@ -29,8 +30,10 @@ fail() { say "VM_FAILED: $*"; say "VM_EXIT_STATUS=125"; off; }
 mount -t proc proc /proc
 mount --make-rshared / # as on a systemd host
 [ -f /etc/vm/conf ] || fail "no /etc/vm/conf"
+# shellcheck source=/dev/null # written by the runner into the initramfs
 . /etc/vm/conf # FILES=0|1 MODULES="..."
 [ "$FILES" = 1 ] && MODULES="9pnet_virtio 9p $MODULES"
+# shellcheck disable=SC2086 # a list of module names, split on purpose
 modprobe -a virtio_pci virtio_console $MODULES & # in parallel with the rest
 mods=$!
 mkdir -p /dev/pts /dev/shm /dev/mqueue
@@ -44,6 +47,7 @@ ln -s /proc/self/fd /dev/fd
 # systemd's /init.scope) so that the root cgroup holds no process.
 cg=/sys/fs/cgroup
 read -r c <$cg/cgroup.controllers
+# shellcheck disable=SC3060 # busybox ash has ${var//pattern/string}
 echo "+${c// / +}" >$cg/cgroup.subtree_control || fail "cannot enable controllers"
 mkdir $cg/init.scope && echo $$ >$cg/init.scope/cgroup.procs
 

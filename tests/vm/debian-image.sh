@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # vm_lib, vm_cache, kver, moddir: set by lib.sh and the runner
 # debian-image.sh: the Debian 12 disk image of systemd-guest.sh, sourced after
 # lib.sh. mmdebstrap builds a root from Debian's apt with the packages of
 # debian-packages.txt; Debian's cached kernel's modules go into it (so udev,

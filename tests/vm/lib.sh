@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # vm_name is set by the runner that sources this
 # lib.sh: what the two guests of tests/vm share, sourced by run-in-vm.sh (busybox,
 # cgroup v2) and systemd-guest.sh (Debian 12, systemd): the command line, the
 # cache and its lock, Debian's kernel, initramfs pieces, the per-run command
@@ -195,11 +196,13 @@ vm_run() {
 	vm_mkcpio "$vm_tmp/stage" | cat "$base" - >"$vm_tmp/initrd"
 	[ ! -w /dev/kvm ] || accel=kvm
 	local qemu=(qemu-system-x86_64 -accel "$accel" -machine q35 -cpu max -smp "$cpus" -m "$mem")
-	[ ! -f $qboot ] || qemu+=(-bios $qboot) # minimal firmware: boots faster than SeaBIOS
+	[ ! -f "$qboot" ] || qemu+=(-bios "$qboot") # minimal firmware: boots faster than SeaBIOS
+	# shellcheck disable=SC2054 # the commas are qemu's, inside one argument
 	qemu+=(-nodefaults -display none -no-reboot -kernel "$kernel" -initrd "$vm_tmp/initrd"
 		-append "console=ttyS0 quiet panic=-1 no_timer_check cgroup_no_v1=all cryptomgr.notests $append ${VM_APPEND:-}"
 		-serial "file:$vm_tmp/console.log" -chardev "file,id=out,path=$vm_tmp/out,append=on"
 		-device virtio-serial-pci -device virtserialport,chardev=out,name=vm.out)
+	# shellcheck disable=SC2054 # the commas are qemu's, inside one argument
 	[ -z "$files" ] || qemu+=(-fsdev "local,id=files,path=$files,security_model=mapped-xattr"
 		-device virtio-9p-pci,fsdev=files,mount_tag=files)
 	qemu+=("$@")
@@ -226,7 +229,7 @@ vm_run() {
 			sleep 0.5
 		done) &
 		local spid=$!
-		if [ $verbose = 1 ]; then # the host's clock at the command's start (the guest's runs slow under TCG on a busy host)
+		if [ "$verbose" = 1 ]; then # the host's clock at the command's start (the guest's runs slow under TCG on a busy host)
 			(until grep -aq VM_CMD_START "$vm_tmp/console.log" 2>/dev/null; do sleep 0.05; done
 				date +%s%N >"$vm_tmp/t_cmd") &
 			vm_wpid=$!
@@ -245,9 +248,9 @@ vm_run() {
 	t1=$(date +%s%N)
 
 	st=$(grep -ao 'VM_EXIT_STATUS=[0-9]*' "$vm_tmp/console.log" | tail -1 | cut -d= -f2) || true
-	if [ $verbose = 1 ]; then
+	if [ "$verbose" = 1 ]; then
 		cat "$vm_tmp/qemu.err" "$vm_tmp/console.log" >&2
-		up=($(sed -n 's/.*vm: VM_[A-Z_]*[=0-9]* uptime=\([0-9.]*\).*/\1/p' "$vm_tmp/console.log"))
+		mapfile -t up < <(sed -n 's/.*vm: VM_[A-Z_]*[=0-9]* uptime=\([0-9.]*\).*/\1/p' "$vm_tmp/console.log")
 		kill $vm_wpid 2>/dev/null && wait $vm_wpid 2>/dev/null || true
 		vm_wpid=''
 		vm_say "guest uptime at command start ${up[0]:-?}s, at its end ${up[1]:-?}s;" \

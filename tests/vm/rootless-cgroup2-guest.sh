@@ -1,3 +1,4 @@
+# shellcheck shell=dash disable=SC2086 # busybox sh; its paths and ids, set here, are one word each
 # Guest side of rootless-cgroup2.sh (busybox sh, as root in the VM; /files is shared).
 set -u
 passes=0 fails=0

@@ -53,6 +53,7 @@ vm_unlock
 
 vm_start_run
 s=$vm_tmp/stage
+# shellcheck disable=SC2086 # a list of module names, split on purpose
 [ -z "$modules" ] || vm_copy_modules "$s" $modules
 if [ -n "$files" ]; then # the libraries of dynamically linked executables in DIR
 	for lib in $(find "$files" -type f -perm -u+x -print0 | xargs -0r ldd 2>/dev/null |

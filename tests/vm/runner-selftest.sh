@@ -63,7 +63,7 @@ check "a bad --timeout exits 2" [ $? = 2 ]
 "$vm" --files "$dir/missing" -- true >/dev/null 2>&1
 check "a missing --files directory exits 2" [ $? = 2 ]
 
-check "no temporary directory is left" [ -z "$(ls -A "$work" | grep -v '^to\.\|^crash\.')" ]
+check "no temporary directory is left" [ -z "$(find "$work" -mindepth 1 -maxdepth 1 ! -name 'to.*' ! -name 'crash.*')" ]
 check "no qemu of ours is left" [ -z "$(pgrep -f "qemu-system.*$work" || true)" ]
 echo "runner-selftest: $passes passed, $fails failed"
 [ $fails = 0 ]

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash # busybox ash, which shellcheck checks as dash
 # /init of the systemd guest's initramfs (systemd-guest.sh): load the disk's
 # modules, mount the Debian image (/dev/vda, ext4) on /newroot, put this run's
 # /etc/vm (command, settings, runner) into it, mount /files (9p) in it, and
@@ -26,7 +27,8 @@ until [ -b /dev/vda ]; do
 done
 mount -t ext4 -o rw,noatime /dev/vda /newroot || fail "cannot mount /dev/vda"
 [ -x /newroot/lib/systemd/systemd ] || fail "no /lib/systemd/systemd in the image"
-rm -rf /newroot/etc/vm && cp -a /etc/vm /newroot/etc/vm || fail "cannot copy /etc/vm"
+{ rm -rf /newroot/etc/vm && cp -a /etc/vm /newroot/etc/vm; } || fail "cannot copy /etc/vm"
+# shellcheck source=/dev/null # written by the runner into the initramfs
 . /etc/vm/conf # FILES=0|1
 if [ "$FILES" = 1 ]; then
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose files /newroot/files ||

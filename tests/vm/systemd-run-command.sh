@@ -17,6 +17,7 @@ off() { # flush files and the console (stty drains it), then power off without s
 }
 fail() { say "VM_FAILED: $*"; say "VM_EXIT_STATUS=125"; off; }
 
+# shellcheck source=/dev/null # written by the runner into the guest
 . /etc/vm/conf # FILES=0|1
 say "runner started"
 # The initramfs mounted /files (and loaded the port's driver).
@@ -35,7 +36,7 @@ while :; do
 	[ $((i += 1)) -lt 500 ] || fail "no virtio port vm.out"
 	sleep 0.01
 done
-exec 3>$port
+exec 3>"$port"
 say "$port open"
 say VM_CMD_START
 (cd /files && exec bash /etc/vm/cmd) >&3 2>&3 3>&- </dev/null

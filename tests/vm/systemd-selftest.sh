@@ -120,14 +120,14 @@ check "c2's cgroup is gone" [ ! -e /sys/fs/cgroup$cg ]
 
 echo "$passes $fails" >counts # for the host, through /files
 echo "systemd-selftest: in the guest: $passes passed, $fails failed"
-[ $fails = 0 ]
+[ "$fails" = 0 ]
 GUEST
 rc=0
 "$here/systemd-guest.sh" "$@" --files "$dir" -- bash selftest.sh || rc=$?
 read -r passes fails <"$dir/counts" || { echo "FAIL: no counts in /files from the guest"; exit 1; }
 echo "PASS: the guest's file reached the host through /files"
 passes=$((passes + 1))
-[ $rc = 0 ] || [ $fails != 0 ] || { echo "FAIL: exit status $rc, not 0, though all passed"; fails=$((fails + 1)); }
+[ "$rc" = 0 ] || [ "$fails" != 0 ] || { echo "FAIL: exit status $rc, not 0, though all passed"; fails=$((fails + 1)); }
 
 # A boot that fails ends the run with 125, saying why: here, one sent to
 # emergency mode.
@@ -140,4 +140,4 @@ else
 	echo "FAIL: a boot to emergency mode exited $rc:" && tail -n 20 "$dir/emergency.out" && fails=$((fails + 1))
 fi
 echo "systemd-selftest: $passes passed, $fails failed"
-[ $fails = 0 ]
+[ "$fails" = 0 ]

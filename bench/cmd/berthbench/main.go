@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -143,11 +144,11 @@ func reexecInPrivateNS() int {
 	}
 	go func() {
 		for s := range sigs {
-			cmd.Process.Signal(s)
+			_ = cmd.Process.Signal(s)
 		}
 	}()
 	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		if ee.ExitCode() >= 0 {
 			return ee.ExitCode()
 		}
@@ -167,7 +168,7 @@ func setupNamespace() (hostMode, benchMode string, err error) {
 	self, err1 := os.Readlink("/proc/self/ns/mnt")
 	parent, err2 := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", os.Getppid()))
 	if err1 != nil || err2 != nil {
-		return "", "", fmt.Errorf("cannot read mount namespaces: %v %v", err1, err2)
+		return "", "", fmt.Errorf("cannot read mount namespaces: %w %w", err1, err2)
 	}
 	if self == parent {
 		return "", "", fmt.Errorf("not in a private mount namespace (%s); refusing to change mounts", self)

@@ -280,7 +280,7 @@ func (b *bench) measureMemory() {
 			var rss, faults float64
 			_, err := fmt.Sscan(out.String(), &rss, &faults)
 			if res.err != nil || err != nil {
-				b.fail(r, "run under rusage", fmt.Errorf("%v %v", res.err, err))
+				b.fail(r, "run under rusage", fmt.Errorf("%w %w", res.err, err))
 				continue
 			}
 			b.res.runRSS[r.name] = append(b.res.runRSS[r.name], rss)
@@ -336,7 +336,7 @@ func (b *bench) createWithPid(r *runtime) (id string, c result, pid int, ok bool
 		return id, c, 0, false
 	}
 	pid, err := readPid(pidFile)
-	os.Remove(pidFile)
+	_ = os.Remove(pidFile)
 	if err != nil {
 		b.fail(r, "create", err)
 		b.forceDelete(r, id)
@@ -473,7 +473,7 @@ func (b *bench) memTrial(r *runtime, limit int64) (ok bool, peak int64) {
 		argv = r.argv(b.rootfs, "1")
 	} else {
 		bundle := filepath.Join(b.tmp, "mem-"+id)
-		defer os.RemoveAll(bundle)
+		defer func() { _ = os.RemoveAll(bundle) }()
 		if err := b.writeBundle(bundle, []string{"/bin/true"}, "/"+name+"/ctr"); err != nil {
 			logf("%v", err)
 			return false, 0

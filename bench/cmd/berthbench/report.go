@@ -72,8 +72,10 @@ func (b *bench) rows() []row {
 	lat("delete", "`delete`")
 	lat("create+start+delete", "create+start+delete (sum per container)")
 	lat("exec", "`exec` /bin/true")
-	tp := row{label: fmt.Sprintf("throughput, %d parallel `run` (containers/s, higher is better)", b.cfg.TPWorkers),
-		vals: b.res.tp, f: func(v float64) string { return fmt.Sprintf("%.1f /s", v) }}
+	tp := row{
+		label: fmt.Sprintf("throughput, %d parallel `run` (containers/s, higher is better)", b.cfg.TPWorkers),
+		vals:  b.res.tp, f: func(v float64) string { return fmt.Sprintf("%.1f /s", v) },
+	}
 	rs = append(rs, tp)
 	rss := row{label: "peak RSS of the runtime during `run` (ru_maxrss, p50)", vals: map[string]float64{}, f: kib}
 	for name, xs := range b.res.runRSS {
@@ -285,7 +287,7 @@ const method = `## How it is measured
 
 func (b *bench) machine() []string {
 	var u unix.Utsname
-	unix.Uname(&u)
+	_ = unix.Uname(&u)
 	model := ""
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
@@ -295,14 +297,14 @@ func (b *bench) machine() []string {
 				break
 			}
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	mem := ""
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
 			if strings.HasPrefix(l, "MemTotal:") {
 				var kb float64
-				fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), &kb)
+				_, _ = fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), &kb)
 				mem = fmt.Sprintf("%.1f GiB", kb/1024/1024)
 			}
 		}
@@ -337,12 +339,12 @@ func (b *bench) machine() []string {
 }
 
 func (b *bench) writeCSV(path string) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	w.WriteString("metric,runtime,i,ms\n")
+	_, _ = w.WriteString("metric,runtime,i,ms\n")
 	metrics := []string{}
 	for m := range b.res.samples {
 		metrics = append(metrics, m)
@@ -351,12 +353,12 @@ func (b *bench) writeCSV(path string) error {
 	for _, m := range metrics {
 		for _, r := range b.rts {
 			for i, v := range b.res.samples[m][r.name] {
-				fmt.Fprintf(w, "%s,%s,%d,%.3f\n", m, r.name, i, v)
+				_, _ = fmt.Fprintf(w, "%s,%s,%d,%.3f\n", m, r.name, i, v)
 			}
 		}
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	return f.Close()

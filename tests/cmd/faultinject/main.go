@@ -116,7 +116,7 @@ func runPhase(e *env, ph *phase) int {
 		fmt.Printf("%s: plan: %v\n", ph.name, err)
 		return 1
 	}
-	os.RemoveAll(filepath.Dir(dry.prefix))
+	_ = os.RemoveAll(filepath.Dir(dry.prefix))
 	fmt.Printf("%s: %d call sites in %d faults\n", ph.name, sites, len(faults))
 	hit := map[string]bool{}
 	count := map[string]int{}
@@ -201,26 +201,28 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 		if f != nil && c.err == nil {
 			files, _ := filepath.Glob(e.file(c.id) + "*")
 			for _, p := range files {
-				os.RemoveAll(p)
+				_ = os.RemoveAll(p)
 			}
 		}
 	}()
 	if ph.prepare != nil {
 		if err := ph.prepare(e, c.id); err != nil {
-			c.err = fmt.Errorf("prepare: %v", err)
+			c.err = fmt.Errorf("prepare: %w", err)
 			return c
 		}
 	}
 	afterPrepare := e.scope.Snapshot()
 	tdir := e.file(c.id + ".trace")
-	os.MkdirAll(tdir, 0o755)
+	_ = os.MkdirAll(tdir, 0o755)
 	c.prefix = filepath.Join(tdir, "t")
 	opts := []string{"-e", traceExpr()}
 	if f != nil {
 		// execve is traced too: the command's own (which strace does not count)
 		// tells which tracee is berth.
-		opts = []string{"-e", "trace=execve," + f.name,
-			"-e", fmt.Sprintf("inject=%s:error=%s:when=%d", f.name, errnos[f.name], f.n)}
+		opts = []string{
+			"-e", "trace=execve," + f.name,
+			"-e", fmt.Sprintf("inject=%s:error=%s:when=%d", f.name, errnos[f.name], f.n),
+		}
 	}
 	r := &result{}
 	c.r = r
@@ -301,7 +303,7 @@ func runCase(e *env, ph *phase, f *fault) (c *caseOut) {
 		}
 		c.err = ph.failed(e, c.id, r, afterPrepare)
 		if c.class == "crash" && !crashable(f) {
-			c.err = fmt.Errorf("crashed on a fault that is not a thread's: %v", c.err)
+			c.err = fmt.Errorf("crashed on a fault that is not a thread's: %w", c.err)
 		}
 		return c
 	}

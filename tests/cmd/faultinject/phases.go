@@ -124,7 +124,7 @@ var phases = []*phase{
 		failed: func(e *env, id string, r *result, _ []string) error {
 			// A retry succeeds (and the case's leak check follows it).
 			if _, err := e.berth(e.file(id+".retry"), "delete", "--force", id); err != nil {
-				return fmt.Errorf("delete failed, and so did a retry: %v", err)
+				return fmt.Errorf("delete failed, and so did a retry: %w", err)
 			}
 			return nil
 		},
@@ -157,7 +157,7 @@ func status(e *env, id string) string {
 		return ""
 	}
 	var st struct{ Status string }
-	json.Unmarshal([]byte(readFile(e.file(id+".state.out"))), &st)
+	_ = json.Unmarshal([]byte(readFile(e.file(id+".state.out"))), &st)
 	return st.Status
 }
 

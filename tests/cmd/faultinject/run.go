@@ -40,21 +40,21 @@ func (e *env) berth(out string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, berthPath, append([]string{"--root", e.root}, args...)...)
-	o, err := os.Create(out + ".out")
+	o, err := os.OpenFile(out+".out", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
-	defer o.Close()
-	eb, err := os.Create(out + ".err")
+	defer func() { _ = o.Close() }()
+	eb, err := os.OpenFile(out+".err", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
-	defer eb.Close()
+	defer func() { _ = eb.Close() }()
 	cmd.Stdout, cmd.Stderr = o, eb
 	err = cmd.Run()
 	b, _ := os.ReadFile(out + ".err")
 	if err != nil {
-		return string(b), fmt.Errorf("berth %s: %v: %s", strings.Join(args, " "), err, b)
+		return string(b), fmt.Errorf("berth %s: %w: %s", strings.Join(args, " "), err, b)
 	}
 	return string(b), nil
 }
@@ -82,16 +82,16 @@ func (e *env) straceCmd(prefix, out string, opts []string, args ...string) (*tra
 	all = append(all, "--", berthPath, "--root", e.root)
 	all = append(all, args...)
 	cmd := exec.Command("strace", all...)
-	o, err := os.Create(out + ".out")
+	o, err := os.OpenFile(out+".out", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	defer o.Close()
-	eb, err := os.Create(out + ".err")
+	defer func() { _ = o.Close() }()
+	eb, err := os.OpenFile(out+".err", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	defer eb.Close()
+	defer func() { _ = eb.Close() }()
 	cmd.Stdout, cmd.Stderr = o, eb
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (t *traced) findTarget() int {
 			continue
 		}
 		n, _ := fd.Read(b)
-		fd.Close()
+		_ = fd.Close()
 		if string(b[:n]) == want {
 			t.target, _ = strconv.Atoi(f[strings.LastIndexByte(f, '.')+1:])
 		}
@@ -197,7 +197,7 @@ func (t *traced) wait(timeout time.Duration) (exit string, code int, ok bool) {
 func (t *traced) done(timeout time.Duration) bool {
 	ch := make(chan struct{})
 	go func() {
-		t.cmd.Wait()
+		_ = t.cmd.Wait()
 		close(ch)
 	}()
 	select {
@@ -214,18 +214,18 @@ func (t *traced) done(timeout time.Duration) bool {
 // signals a started process through a pidfd: a late SIGKILL cannot reach another
 // process that got the pid.)
 func (t *traced) stop() {
-	t.cmd.Process.Signal(syscall.SIGTERM)
+	_ = t.cmd.Process.Signal(syscall.SIGTERM)
 	p := t.cmd.Process
 	go func() {
 		time.Sleep(5 * time.Second)
-		p.Signal(syscall.SIGKILL)
+		_ = p.Signal(syscall.SIGKILL)
 	}()
 }
 
 // detach stops strace and waits for it.
 func (t *traced) detach() {
 	t.stop()
-	t.cmd.Wait()
+	_ = t.cmd.Wait()
 }
 
 // injected lists the calls strace failed in this run, as they were traced.
@@ -263,11 +263,11 @@ func (e *env) cleanAfter(before []string) {
 	for _, l := range d {
 		f := strings.SplitN(l, "\t", 3)
 		if pid, ok := leak.Killable(l); ok {
-			unix.Kill(pid, unix.SIGKILL)
+			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 		switch f[0] {
 		case "mount":
-			unix.Unmount(f[1], unix.MNT_DETACH)
+			_ = unix.Unmount(f[1], unix.MNT_DETACH)
 		}
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -275,9 +275,9 @@ func (e *env) cleanAfter(before []string) {
 		f := strings.SplitN(d[i], "\t", 3)
 		switch f[0] {
 		case "cgroup":
-			unix.Rmdir(f[1])
+			_ = unix.Rmdir(f[1])
 		case "state":
-			os.RemoveAll(f[1])
+			_ = os.RemoveAll(f[1])
 		}
 	}
 }

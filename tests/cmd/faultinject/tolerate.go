@@ -18,26 +18,46 @@ var tolerable = []struct {
 	maxN   int
 	reason string
 }{
-	{regexp.MustCompile(`^clone3\(\{flags=[^}]*CLONE_THREAD`), 0,
-		"a thread of the Go runtime: with cgo, pthread_create makes it, and the runtime retries it on EAGAIN"},
-	{regexp.MustCompile(`^openat\([^,]*, "(/etc/ld\.so\.cache|/lib/)`), 9,
-		"the dynamic loader: it looks for libc and libseccomp in the next directory"},
-	{regexp.MustCompile(`^openat\([^,]*, "/proc/self/maps"`), 9,
-		"glibc's pthread_getattr_np, for the main thread's stack (cgo): it has a fallback"},
-	{regexp.MustCompile(`^openat\([^,]*, "(/sys/kernel/mm/transparent_hugepage/|/proc/self/cgroup"|/proc/self/mountinfo"|/sys/fs/cgroup/\*/(<id>/)?cpu\.cfs_)`), 9,
-		"the Go runtime's start: huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional (read in the process's own cgroup, which for init is the container's)"},
-	{regexp.MustCompile(`^openat\([^,]*, "/proc/self/uid_map"`), 0,
-		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file"},
-	{regexp.MustCompile(`^openat\([^,]*, "/proc/#/stat"`), 0,
-		"the liveness check of a container's init: a failed read counts as gone; delete then kills what is left through the cgroup"},
-	{regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>/(freezer\.state|cgroup\.events)"`), 0,
-		"whether the container is paused: a failed read counts as not paused (a frozen one would then fail delete, not leak)"},
-	{regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>(/cgroup\.procs)?", O_RDONLY\|O_CLOEXEC(\|O_DIRECTORY)?\)$`), 0,
-		"delete's list of the processes left in the cgroups: on a failed read it kills through the cgroup all the same, reading the list again; and a cgroup that still has processes cannot be removed, so delete would fail, not leak"},
-	{execFifoOpen, 0,
-		"init's open of the exec fifo, which blocks until start reads it, so it comes after create has returned (as in runc): its failure leaves the container stopped, which start reports (the create phase accepts that status only then)"},
-	{regexp.MustCompile(`^unlinkat\([^,]*, "[^"]*/<id>", (#|AT_REMOVEDIR)\)$`), 0,
-		"os.RemoveAll of the state directory: unlink, then rmdir, then empty it and rmdir again; the directory goes all the same"},
+	{
+		regexp.MustCompile(`^clone3\(\{flags=[^}]*CLONE_THREAD`), 0,
+		"a thread of the Go runtime: with cgo, pthread_create makes it, and the runtime retries it on EAGAIN",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "(/etc/ld\.so\.cache|/lib/)`), 9,
+		"the dynamic loader: it looks for libc and libseccomp in the next directory",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "/proc/self/maps"`), 9,
+		"glibc's pthread_getattr_np, for the main thread's stack (cgo): it has a fallback",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "(/sys/kernel/mm/transparent_hugepage/|/proc/self/cgroup"|/proc/self/mountinfo"|/sys/fs/cgroup/\*/(<id>/)?cpu\.cfs_)`), 9,
+		"the Go runtime's start: huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional (read in the process's own cgroup, which for init is the container's)",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "/proc/self/uid_map"`), 0,
+		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "/proc/#/stat"`), 0,
+		"the liveness check of a container's init: a failed read counts as gone; delete then kills what is left through the cgroup",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>/(freezer\.state|cgroup\.events)"`), 0,
+		"whether the container is paused: a failed read counts as not paused (a frozen one would then fail delete, not leak)",
+	},
+	{
+		regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>(/cgroup\.procs)?", O_RDONLY\|O_CLOEXEC(\|O_DIRECTORY)?\)$`), 0,
+		"delete's list of the processes left in the cgroups: on a failed read it kills through the cgroup all the same, reading the list again; and a cgroup that still has processes cannot be removed, so delete would fail, not leak",
+	},
+	{
+		execFifoOpen, 0,
+		"init's open of the exec fifo, which blocks until start reads it, so it comes after create has returned (as in runc): its failure leaves the container stopped, which start reports (the create phase accepts that status only then)",
+	},
+	{
+		regexp.MustCompile(`^unlinkat\([^,]*, "[^"]*/<id>", (#|AT_REMOVEDIR)\)$`), 0,
+		"os.RemoveAll of the state directory: unlink, then rmdir, then empty it and rmdir again; the directory goes all the same",
+	},
 }
 
 func checkTolerated(f *fault, injected []string) error {

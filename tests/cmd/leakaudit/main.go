@@ -34,13 +34,13 @@ func main() {
 		paths := fl.String("paths", "", "path prefixes of the test, space-separated")
 		roots := fl.String("roots", "", "--root directories of the test, space-separated")
 		parent := fl.Int("parent", os.Getppid(), "the long-lived parent")
-		fl.Parse(os.Args[2:])
+		_ = fl.Parse(os.Args[2:])
 		s := &leak.Scope{IDs: strings.Fields(*ids), Paths: strings.Fields(*paths), Roots: strings.Fields(*roots), Parent: *parent}
 		w := bufio.NewWriter(os.Stdout)
 		for _, l := range s.Snapshot() {
-			fmt.Fprintln(w, l)
+			_, _ = fmt.Fprintln(w, l)
 		}
-		w.Flush()
+		_ = w.Flush()
 	case "diff":
 		if len(os.Args) != 4 {
 			usage()

@@ -59,16 +59,16 @@ func run(path, input, nameFile string) error {
 		return err
 	}
 	conn, err := ln.AcceptUnix()
-	ln.Close() // one connection only; this also removes the socket file
+	_ = ln.Close() // one connection only; this also removes the socket file
 	if err != nil {
 		return err
 	}
 	pty, name, err := receiveFd(conn)
-	conn.Close()
+	_ = conn.Close()
 	if err != nil {
 		return err
 	}
-	defer pty.Close()
+	defer func() { _ = pty.Close() }()
 	if nameFile != "" {
 		if err := os.WriteFile(nameFile, []byte(name+"\n"), 0o644); err != nil {
 			return err
@@ -95,16 +95,16 @@ func runPidfd(path string) error {
 		return err
 	}
 	conn, err := ln.AcceptUnix()
-	ln.Close()
+	_ = ln.Close()
 	if err != nil {
 		return err
 	}
 	f, _, err := receiveFd(conn)
-	conn.Close()
+	_ = conn.Close()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	info, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", f.Fd()))
 	if err != nil {
 		return err

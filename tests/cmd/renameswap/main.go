@@ -67,7 +67,7 @@ func main() {
 		n++
 		if *pause > 0 {
 			ts := unix.NsecToTimespec(pause.Nanoseconds())
-			unix.Nanosleep(&ts, nil)
+			_ = unix.Nanosleep(&ts, nil)
 		}
 	}
 	fmt.Println(n)

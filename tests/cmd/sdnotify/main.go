@@ -242,13 +242,13 @@ func serve() error {
 		}
 		fmt.Printf("fd %d: stream=%t listening=%t addr=%s\n", fd, typ == unix.SOCK_STREAM, acc == 1, addr)
 	}
-	os.Stdout.Sync()
+	_ = os.Stdout.Sync()
 	for fd := 3; fd < 3+n; fd++ {
 		c, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
 		if err != nil {
 			return fmt.Errorf("accept on fd %d: %w", fd, err)
 		}
-		unix.Write(c, []byte(fmt.Sprintf("fd %d pid %d\n", fd, os.Getpid())))
+		_, _ = unix.Write(c, []byte(fmt.Sprintf("fd %d pid %d\n", fd, os.Getpid())))
 		unix.Close(c)
 	}
 	return nil
@@ -262,7 +262,7 @@ func connect(path string) error {
 	defer unix.Close(fd)
 	// Bounded: a test must fail, not hang, when nobody accepts.
 	tv := unix.NsecToTimeval(int64(10 * time.Second))
-	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	if err := unix.Connect(fd, sockaddr(path)); err != nil {
 		return fmt.Errorf("connect %s: %w", path, err)
 	}
@@ -275,6 +275,6 @@ func connect(path string) error {
 		if n == 0 {
 			return nil
 		}
-		os.Stdout.Write(buf[:n])
+		_, _ = os.Stdout.Write(buf[:n])
 	}
 }

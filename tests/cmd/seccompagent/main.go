@@ -24,6 +24,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -91,12 +92,12 @@ func record(w *os.File, line string) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	fmt.Fprintln(w, line)
+	_, _ = fmt.Fprintln(w, line)
 }
 
 // serve reads the state message of one connection and answers its listener.
 func serve(c *net.UnixConn) {
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	buf := make([]byte, 1<<20)
 	oob := make([]byte, unix.CmsgSpace(4*8))
 	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
@@ -138,7 +139,7 @@ func answer(fd libseccomp.ScmpFd) {
 	for {
 		req, err := libseccomp.NotifReceive(fd)
 		if err != nil {
-			if err == unix.ENOENT || err == unix.EINTR {
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
 				// the process went away before we got it; or a signal
 				continue
 			}
@@ -184,7 +185,7 @@ func readString(pid uint32, addr uint64) string {
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	b := make([]byte, unix.PathMax)
 	n, _ := f.ReadAt(b, int64(addr))
 	if i := bytes.IndexByte(b[:n], 0); i >= 0 {

@@ -103,7 +103,7 @@ func (s *Scope) cgroups() []string {
 			}
 			p := filepath.Join(dir, e.Name())
 			if s.namesID(e.Name()) {
-				filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+				_ = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 					if err == nil && d.IsDir() {
 						out = append(out, "cgroup\t"+q+"\t-")
 					}
@@ -123,7 +123,7 @@ func (s *Scope) cgroups() []string {
 func (s *Scope) state() []string {
 	var out []string
 	for _, r := range s.Roots {
-		filepath.WalkDir(r, func(p string, d fs.DirEntry, err error) error {
+		_ = filepath.WalkDir(r, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && p != r {
 				out = append(out, "state\t"+p+"\t-")
 			}
