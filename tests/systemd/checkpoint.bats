@@ -167,8 +167,13 @@ log_continuous() {
 	# the restored one starts again from the dump: a count it had already
 	# passed, with the token of before (a fresh start would be 1 and a new one)
 	local first tok
+	local end=$(($(now_ms) + 60000))
 	first=$(sed -n "$((line + 1))p" "$LOG" | cut -d' ' -f1)
 	while [ -z "$first" ]; do
+		[ "$(now_ms)" -lt "$end" ] || {
+			echo "the restored counter wrote nothing in 60 s" >&2
+			return 1
+		}
 		sleep 0.2
 		first=$(sed -n "$((line + 1))p" "$LOG" | cut -d' ' -f1)
 	done
