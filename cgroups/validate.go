@@ -47,8 +47,11 @@ func checkNumbers(r *specs.LinuxResources) error {
 			name string
 			v    *int64
 		}{
-			{"limit", m.Limit}, {"reservation", m.Reservation}, {"swap", m.Swap},
-			{"kernel", m.Kernel}, {"kernelTCP", m.KernelTCP}, //nolint:staticcheck // deprecated, still checked
+			{"limit", m.Limit},
+			{"reservation", m.Reservation},
+			{"swap", m.Swap},
+			{"kernel", m.Kernel},
+			{"kernelTCP", m.KernelTCP},
 		} {
 			if x.v != nil && *x.v < -1 {
 				return field.Errorf("linux.resources.memory."+x.name, "%d is negative (-1 means unlimited)", *x.v)

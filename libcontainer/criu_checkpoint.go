@@ -92,7 +92,7 @@ func (c *Container) Checkpoint(o CriuOpts) (err error) {
 	if err != nil {
 		return fmt.Errorf("--image-path: %w", err)
 	}
-	defer images.Close()
+	defer func() { _ = images.Close() }()
 	cfg := c.State.Config
 	opts := &criurpc.CriuOpts{
 		ImagesDirFd:       proto.Int32(int32(images.Fd())),
@@ -122,7 +122,7 @@ func (c *Container) Checkpoint(o CriuOpts) (err error) {
 		if err != nil {
 			return err
 		}
-		defer work.Close()
+		defer func() { _ = work.Close() }()
 		opts.WorkDirFd = proto.Int32(int32(work.Fd()))
 		logDir = o.WorkPath
 	}
@@ -167,7 +167,7 @@ func (c *Container) Checkpoint(o CriuOpts) (err error) {
 		if script == "status-ready" && o.StatusFd >= 0 {
 			// Lazy pages: the page server is up; whoever waits on the
 			// fd may start the restore.
-			unix.Write(o.StatusFd, []byte{0})
+			_, _ = unix.Write(o.StatusFd, []byte{0})
 		}
 		return nil
 	}}

@@ -72,7 +72,7 @@ func Restore(o RestoreOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--image-path: %w", err)
 	}
-	defer images.Close()
+	defer func() { _ = images.Close() }()
 
 	if err := os.MkdirAll(o.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", o.Root, err)
@@ -86,10 +86,10 @@ func Restore(o RestoreOpts) (c *Container, err error) {
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
-		os.Remove(dir)
+		_ = os.Remove(dir)
 		return nil, err
 	}
-	defer lock.Close()
+	defer func() { _ = lock.Close() }()
 	c = &Container{ID: o.ID, Dir: dir, State: &State{
 		OCIVersion:  o.Config.Version,
 		ID:          o.ID,
@@ -150,13 +150,13 @@ func Restore(o RestoreOpts) (c *Container, err error) {
 		if err != nil {
 			return nil, err
 		}
-		defer work.Close()
+		defer func() { _ = work.Close() }()
 		opts.WorkDirFd = proto.Int32(int32(work.Fd()))
 		logDir = o.Criu.WorkPath
 	}
 	extra, err := restoreNamespaces(opts, o.Config)
 	for _, f := range extra {
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 	}
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (r *restorer) bindRoot() (string, error) {
 		return "", fmt.Errorf("restore root: %w", err)
 	}
 	if err := unix.Mount(r.o.Config.Rootfs, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		os.Remove(root)
+		_ = os.Remove(root)
 		return "", fmt.Errorf("bind root.path %s for criu: %w", r.o.Config.Rootfs, err)
 	}
 	r.root = root
@@ -225,8 +225,8 @@ func (r *restorer) unbindRoot() {
 	if r.root == "" {
 		return
 	}
-	unix.Unmount(r.root, unix.MNT_DETACH)
-	os.Remove(r.root)
+	_ = unix.Unmount(r.root, unix.MNT_DETACH)
+	_ = os.Remove(r.root)
 	r.root = ""
 }
 
@@ -244,7 +244,7 @@ func (r *restorer) enterCgroups(pid int, opts *criurpc.CriuOpts) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		// ID:CONTROLLERS:PATH; "0::PATH" is the unified hierarchy.
@@ -294,7 +294,7 @@ func (r *restorer) notify(script string, pid, fd int) error {
 			return errors.New("no pty master came with the notification")
 		}
 		master := os.NewFile(uintptr(fd), "/dev/ptmx")
-		defer master.Close()
+		defer func() { _ = master.Close() }()
 		return SendConsole(r.o.ConsoleSocket, master)
 	}
 	closeFd(fd)
@@ -320,14 +320,14 @@ func addRestoredTimeNs(cfg *configs.Config, pid int) {
 func (r *restorer) cleanup() error {
 	var errs []error
 	if r.pid > 0 {
-		signalPid(r.pid, r.start, unix.SIGKILL)
+		_ = signalPid(r.pid, r.start, unix.SIGKILL)
 		if !waitGone(r.pid, r.start, 5*time.Second) {
 			errs = append(errs, fmt.Errorf("restored init %d did not die after SIGKILL", r.pid))
 		}
 		reap(r.pid)
 	}
 	if r.cgroups != nil {
-		r.cgroups.Kill()
+		_, _ = r.cgroups.Kill()
 	}
 	r.unbindRoot()
 	if err := r.c.destroyCgroups(); err != nil {

@@ -110,7 +110,7 @@ func (s *swrk) run(req *criurpc.CriuReq) (*criurpc.CriuResp, error) {
 	}
 	client := os.NewFile(uintptr(fds[0]), "criu-client")
 	server := os.NewFile(uintptr(fds[1]), "criu-server")
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	cmd := exec.Command(s.bin, "swrk", "3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.stdin, s.stdout, s.stderr
 	if s.stdin == nil {
@@ -124,16 +124,16 @@ func (s *swrk) run(req *criurpc.CriuReq) (*criurpc.CriuResp, error) {
 	}
 	cmd.ExtraFiles = append([]*os.File{server}, s.extra...)
 	if err := cmd.Start(); err != nil {
-		server.Close()
+		_ = server.Close()
 		return nil, fmt.Errorf("start %s swrk: %w", s.bin, err)
 	}
 	// Closed here, so that a crash of criu ends our reads with EOF.
-	server.Close()
+	_ = server.Close()
 	waited := false
 	defer func() {
 		if !waited {
-			client.Close()
-			cmd.Process.Wait()
+			_ = client.Close()
+			_, _ = cmd.Process.Wait()
 		}
 	}()
 	if s.started != nil {
@@ -192,7 +192,7 @@ func (s *swrk) run(req *criurpc.CriuReq) (*criurpc.CriuResp, error) {
 			return nil, err
 		}
 	}
-	unix.Shutdown(int(client.Fd()), unix.SHUT_WR)
+	_ = unix.Shutdown(int(client.Fd()), unix.SHUT_WR)
 	st, err := cmd.Process.Wait()
 	waited = true
 	if err != nil {

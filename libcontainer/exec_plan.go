@@ -164,7 +164,7 @@ func addSchedAttrs(pl *plan.Plan, cfg *configs.Config) error {
 			plan.B(cpusetLimited), plan.S(string(s.Policy)))
 	}
 	if io := p.IOPriority; io != nil {
-		prio := ioprioClasses[io.Class]<<13 | int(io.Priority)
+		prio := ioprioClasses[io.Class]<<13 | io.Priority
 		pl.Add(plan.OpIOPrio, "process.ioPriority", plan.U(uint64(prio)), plan.S(fmt.Sprintf("%s %d", io.Class, io.Priority)))
 	}
 	if a := p.ExecCPUAffinity; a != nil {

@@ -36,8 +36,10 @@ func TestExecPlanMinimal(t *testing.T) {
 		Args: []string{"sh"}, Env: []string{"PATH=/bin", "A=1", "A=2"}, Cwd: "/",
 	}}
 	steps := decodePlan(t, cfg, 2)
-	want := []plan.Op{plan.OpSetsid, plan.OpEnv, plan.OpHome, plan.OpArgs, plan.OpLookPath,
-		plan.OpCwd, plan.OpUser, plan.OpCwd, plan.OpCloseFds, plan.OpReady, plan.OpExecve}
+	want := []plan.Op{
+		plan.OpSetsid, plan.OpEnv, plan.OpHome, plan.OpArgs, plan.OpLookPath,
+		plan.OpCwd, plan.OpUser, plan.OpCwd, plan.OpCloseFds, plan.OpReady, plan.OpExecve,
+	}
 	if got := ops(steps); !equalOps(got, want) {
 		t.Fatalf("ops %v, want %v", got, want)
 	}
@@ -83,9 +85,11 @@ func TestExecPlanEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []plan.Op{plan.OpSetsid, plan.OpConsole, plan.OpOOMScoreAdj, plan.OpEnv, plan.OpArgs, plan.OpLookPath,
+	want := []plan.Op{
+		plan.OpSetsid, plan.OpConsole, plan.OpOOMScoreAdj, plan.OpEnv, plan.OpArgs, plan.OpLookPath,
 		plan.OpPersonality, plan.OpIOPrio, plan.OpCapBounding, plan.OpCwd, plan.OpUser, plan.OpCwd, plan.OpCaps,
-		plan.OpNoNewPrivs, plan.OpUmask, plan.OpCloseFds, plan.OpReady, plan.OpRlimit, plan.OpDropKept, plan.OpExecve}
+		plan.OpNoNewPrivs, plan.OpUmask, plan.OpCloseFds, plan.OpReady, plan.OpRlimit, plan.OpDropKept, plan.OpExecve,
+	}
 	if got := ops(steps); !equalOps(got, want) {
 		t.Fatalf("ops %v, want %v", got, want)
 	}
@@ -115,8 +119,10 @@ func TestExecPlanEverything(t *testing.T) {
 }
 
 func TestExecPlanBadSeccompIsAnErrorOfTheParent(t *testing.T) {
-	cfg := &configs.Config{Process: configs.Process{Args: []string{"sh"}, Cwd: "/",
-		Seccomp: &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"}}}
+	cfg := &configs.Config{Process: configs.Process{
+		Args: []string{"sh"}, Cwd: "/",
+		Seccomp: &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"},
+	}}
 	if _, _, err := compileExecPlan(cfg, 0); err == nil || !strings.Contains(err.Error(), "linux.seccomp.defaultAction") {
 		t.Fatalf("want an error naming linux.seccomp.defaultAction, got %v", err)
 	}

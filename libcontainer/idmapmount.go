@@ -172,8 +172,8 @@ func mappingUserns(idm *configs.MountIDMap) (int, error) {
 		return -1, fmt.Errorf("a user namespace with the mount's mappings: %w", err)
 	}
 	defer func() {
-		p.Kill()
-		p.Wait()
+		_ = p.Kill()
+		_, _ = p.Wait()
 	}()
 	path := "/proc/" + strconv.Itoa(p.Pid) + "/ns/user"
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)

@@ -87,10 +87,10 @@ func Init() error {
 	err = runInit(env)
 	// The error goes to the parent, which reports it once.
 	step, msg := "init", err.Error()
-	if se, ok := err.(*stepError); ok {
+	if se := (*stepError)(nil); errors.As(err, &se) {
 		step, msg = se.step, se.err.Error()
 	}
-	sendMsg(env.sock, syncMsg{Type: msgError, Step: step, Msg: msg}, -1)
+	_ = sendMsg(env.sock, syncMsg{Type: msgError, Step: step, Msg: msg}, -1)
 	return err
 }
 
@@ -112,13 +112,13 @@ func step(name string, err error) error {
 
 func runInit(env *initEnv) error {
 	raw, err := io.ReadAll(env.cfgPipe)
-	env.cfgPipe.Close()
+	_ = env.cfgPipe.Close()
 	if err != nil {
 		return step("read config", err)
 	}
 	var data initData
 	if err := json.Unmarshal(raw, &data); err != nil || data.Config == nil {
-		return step("read config", fmt.Errorf("malformed config from parent: %v", err))
+		return step("read config", fmt.Errorf("malformed config from parent: %w", err))
 	}
 	cfg := *data.Config
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
@@ -327,7 +327,7 @@ func finishInit(env *initEnv, cfg *configs.Config) error {
 	if cfg.Hooks != nil && len(cfg.Hooks.StartContainer) > 0 {
 		st := hookState(env, cfg, specs.StateCreated)
 		if err := runHooks("startContainer", cfg.Hooks.StartContainer, st); err != nil {
-			unix.Write(fifo, []byte(fifoHookFailed+err.Error()))
+			_, _ = unix.Write(fifo, []byte(fifoHookFailed+err.Error()))
 			os.Exit(1)
 		}
 	}
@@ -390,7 +390,7 @@ var startFifo = -1
 // the container's stderr; and init exits.
 func execFailed(err error) error {
 	if startFifo >= 0 {
-		unix.Write(startFifo, []byte(fifoFailed+err.Error()))
+		_, _ = unix.Write(startFifo, []byte(fifoFailed+err.Error()))
 	} else {
 		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
 	}

@@ -529,7 +529,7 @@ func (sp *spawner) awaitExecve() error {
 			unix.Close(fd)
 		}
 		if errors.Is(err, errInitExited) {
-			sp.sock.Close()
+			_ = sp.sock.Close()
 			sp.finishLogs()
 			return nil
 		}

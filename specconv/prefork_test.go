@@ -19,25 +19,35 @@ func TestValuesCheckedBeforeFork(t *testing.T) {
 		}
 	}
 	runCases(t, []convCase{
-		{name: "memory limit below -1", mutate: res(func(r *specs.LinuxResources) { r.Memory = &specs.LinuxMemory{Limit: ptr(int64(-5))} }),
-			wantField: "linux.resources.memory.limit", wantErr: "negative"},
+		{
+			name: "memory limit below -1", mutate: res(func(r *specs.LinuxResources) { r.Memory = &specs.LinuxMemory{Limit: ptr(int64(-5))} }),
+			wantField: "linux.resources.memory.limit", wantErr: "negative",
+		},
 		{name: "swap below limit", mutate: res(func(r *specs.LinuxResources) {
 			r.Memory = &specs.LinuxMemory{Limit: ptr(int64(1 << 30)), Swap: ptr(int64(1 << 20))}
 		}), wantField: "linux.resources.memory.swap", wantErr: "below"},
-		{name: "swappiness", mutate: res(func(r *specs.LinuxResources) { r.Memory = &specs.LinuxMemory{Swappiness: ptr(uint64(101))} }),
-			wantField: "linux.resources.memory.swappiness", wantErr: "0..100"},
-		{name: "cpus list", mutate: res(func(r *specs.LinuxResources) { r.CPU = &specs.LinuxCPU{Cpus: "0-x"} }),
-			wantField: "linux.resources.cpu.cpus", wantErr: "not a list"},
-		{name: "cpu quota", mutate: res(func(r *specs.LinuxResources) { r.CPU = &specs.LinuxCPU{Quota: ptr(int64(-7))} }),
-			wantField: "linux.resources.cpu.quota", wantErr: "negative"},
+		{
+			name: "swappiness", mutate: res(func(r *specs.LinuxResources) { r.Memory = &specs.LinuxMemory{Swappiness: ptr(uint64(101))} }),
+			wantField: "linux.resources.memory.swappiness", wantErr: "0..100",
+		},
+		{
+			name: "cpus list", mutate: res(func(r *specs.LinuxResources) { r.CPU = &specs.LinuxCPU{Cpus: "0-x"} }),
+			wantField: "linux.resources.cpu.cpus", wantErr: "not a list",
+		},
+		{
+			name: "cpu quota", mutate: res(func(r *specs.LinuxResources) { r.CPU = &specs.LinuxCPU{Quota: ptr(int64(-7))} }),
+			wantField: "linux.resources.cpu.quota", wantErr: "negative",
+		},
 		{name: "hugepage size", mutate: res(func(r *specs.LinuxResources) {
 			r.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "../2MB", Limit: 1}}
 		}), wantField: "linux.resources.hugepageLimits[0].pageSize", wantErr: "not a size"},
 		{name: "device type", mutate: res(func(r *specs.LinuxResources) {
 			r.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Type: "x", Access: "rwm"}}
 		}), wantField: "linux.resources.devices[0]", wantErr: "not a, b or c"},
-		{name: "unified path", mutate: res(func(r *specs.LinuxResources) { r.Unified = map[string]string{"../memory.max": "1"} }),
-			wantField: `linux.resources.unified["../memory.max"]`, wantErr: "not a path"},
+		{
+			name: "unified path", mutate: res(func(r *specs.LinuxResources) { r.Unified = map[string]string{"../memory.max": "1"} }),
+			wantField: `linux.resources.unified["../memory.max"]`, wantErr: "not a path",
+		},
 		{name: "rdma device", mutate: res(func(r *specs.LinuxResources) {
 			r.Rdma = map[string]specs.LinuxRdma{"mlx 0": {HcaHandles: ptr(uint32(1))}}
 		}), wantField: `linux.resources.rdma["mlx 0"]`, wantErr: "device name"},
@@ -59,8 +69,10 @@ func TestValuesCheckedBeforeFork(t *testing.T) {
 		{name: "capability with a space", mutate: func(s *specs.Spec, _ *Options) {
 			s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_NET ADMIN"}}
 		}, wantField: "process.capabilities.bounding[0]", wantErr: "not a capability name"},
-		{name: "apparmor newline", mutate: func(s *specs.Spec, _ *Options) { s.Process.ApparmorProfile = "a\nb" },
-			wantField: "process.apparmorProfile", wantErr: "control character"},
+		{
+			name: "apparmor newline", mutate: func(s *specs.Spec, _ *Options) { s.Process.ApparmorProfile = "a\nb" },
+			wantField: "process.apparmorProfile", wantErr: "control character",
+		},
 	})
 }
 

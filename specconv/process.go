@@ -85,8 +85,11 @@ func checkCapabilities(caps *specs.LinuxCapabilities) error {
 		name  string
 		names []string
 	}{
-		{"bounding", caps.Bounding}, {"effective", caps.Effective}, {"permitted", caps.Permitted},
-		{"inheritable", caps.Inheritable}, {"ambient", caps.Ambient},
+		{"bounding", caps.Bounding},
+		{"effective", caps.Effective},
+		{"permitted", caps.Permitted},
+		{"inheritable", caps.Inheritable},
+		{"ambient", caps.Ambient},
 	} {
 		for i, n := range set.names {
 			f := idx("process.capabilities."+set.name, i)

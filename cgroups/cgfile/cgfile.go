@@ -119,7 +119,7 @@ func ReadString(dir, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	b, err := io.ReadAll(f)
 	return strings.TrimSpace(string(b)), err
 }
@@ -176,7 +176,7 @@ func Exists(dir, name string) bool {
 	if err != nil {
 		return false
 	}
-	f.Close()
+	_ = f.Close()
 	return true
 }
 

@@ -20,7 +20,7 @@ func TestOpenFileStaysInCgroupMounts(t *testing.T) {
 	} {
 		f, err := OpenFile(c.dir, c.name, os.O_RDONLY)
 		if err == nil {
-			f.Close()
+			_ = f.Close()
 			t.Errorf("OpenFile(%q, %q) opened a file outside %s", c.dir, c.name, cgroupRoot)
 			continue
 		}

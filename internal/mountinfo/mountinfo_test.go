@@ -1,6 +1,8 @@
 package mountinfo
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -47,46 +49,60 @@ func TestParseLine(t *testing.T) {
 		{
 			"proc(5)'s example",
 			`36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`,
-			Info{ID: 36, Parent: 35, Major: 98, Minor: 0, Root: "/mnt1", MountPoint: "/mnt2",
+			Info{
+				ID: 36, Parent: 35, Major: 98, Minor: 0, Root: "/mnt1", MountPoint: "/mnt2",
 				Options: "rw,noatime", Optional: []string{"master:1"}, FSType: "ext3",
-				Source: "/dev/root", SuperOptions: "rw,errors=continue"},
+				Source: "/dev/root", SuperOptions: "rw,errors=continue",
+			},
 		},
 		{
 			"no optional fields",
 			`40 22 0:40 / /tmp rw,relatime - tmpfs tmpfs rw,size=1024k`,
-			Info{ID: 40, Parent: 22, Minor: 40, Root: "/", MountPoint: "/tmp", Options: "rw,relatime",
-				FSType: "tmpfs", Source: "tmpfs", SuperOptions: "rw,size=1024k"},
+			Info{
+				ID: 40, Parent: 22, Minor: 40, Root: "/", MountPoint: "/tmp", Options: "rw,relatime",
+				FSType: "tmpfs", Source: "tmpfs", SuperOptions: "rw,size=1024k",
+			},
 		},
 		{
 			"several optional fields",
 			`41 40 0:41 / /a rw shared:7 master:2 propagate_from:3 unbindable - overlay overlay rw,lowerdir=/x`,
-			Info{ID: 41, Parent: 40, Minor: 41, Root: "/", MountPoint: "/a", Options: "rw",
+			Info{
+				ID: 41, Parent: 40, Minor: 41, Root: "/", MountPoint: "/a", Options: "rw",
 				Optional: []string{"shared:7", "master:2", "propagate_from:3", "unbindable"},
-				FSType:   "overlay", Source: "overlay", SuperOptions: "rw,lowerdir=/x"},
+				FSType:   "overlay", Source: "overlay", SuperOptions: "rw,lowerdir=/x",
+			},
 		},
 		{
 			"spaces, tabs, newlines and backslashes in paths, escapes at the ends",
 			`50 1 8:1 /sub\040dir\011x /mnt/a\040b\012c\134 rw - ext4 /dev/my\040disk\134 rw,data=ordered`,
-			Info{ID: 50, Parent: 1, Major: 8, Minor: 1, Root: "/sub dir\tx", MountPoint: "/mnt/a b\nc\\",
-				Options: "rw", FSType: "ext4", Source: "/dev/my disk\\", SuperOptions: "rw,data=ordered"},
+			Info{
+				ID: 50, Parent: 1, Major: 8, Minor: 1, Root: "/sub dir\tx", MountPoint: "/mnt/a b\nc\\",
+				Options: "rw", FSType: "ext4", Source: "/dev/my disk\\", SuperOptions: "rw,data=ordered",
+			},
 		},
 		{
 			"a mount point that is only escapes",
 			`51 1 0:50 / /\040\011 rw - tmpfs none rw`,
-			Info{ID: 51, Parent: 1, Minor: 50, Root: "/", MountPoint: "/ \t", Options: "rw",
-				FSType: "tmpfs", Source: "none", SuperOptions: "rw"},
+			Info{
+				ID: 51, Parent: 1, Minor: 50, Root: "/", MountPoint: "/ \t", Options: "rw",
+				FSType: "tmpfs", Source: "none", SuperOptions: "rw",
+			},
 		},
 		{
 			"a mount point named -",
 			`52 1 0:51 / /- rw - tmpfs - rw`,
-			Info{ID: 52, Parent: 1, Minor: 51, Root: "/", MountPoint: "/-", Options: "rw",
-				FSType: "tmpfs", Source: "-", SuperOptions: "rw"},
+			Info{
+				ID: 52, Parent: 1, Minor: 51, Root: "/", MountPoint: "/-", Options: "rw",
+				FSType: "tmpfs", Source: "-", SuperOptions: "rw",
+			},
 		},
 		{
 			"a subtype and a large device number",
 			`53 1 259:1048575 / /fuse rw,nosuid shared:9 - fuse.sshfs user@host:/d rw,user_id=0`,
-			Info{ID: 53, Parent: 1, Major: 259, Minor: 1048575, Root: "/", MountPoint: "/fuse", Options: "rw,nosuid",
-				Optional: []string{"shared:9"}, FSType: "fuse.sshfs", Source: "user@host:/d", SuperOptions: "rw,user_id=0"},
+			Info{
+				ID: 53, Parent: 1, Major: 259, Minor: 1048575, Root: "/", MountPoint: "/fuse", Options: "rw,nosuid",
+				Optional: []string{"shared:9"}, FSType: "fuse.sshfs", Source: "user@host:/d", SuperOptions: "rw,user_id=0",
+			},
 		},
 	} {
 		got, err := ParseLine(tc.line)
@@ -150,7 +166,7 @@ func TestRead(t *testing.T) {
 	if _, err := Read(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("Read of a bad file: err = %v, want one naming %s", err, path)
 	}
-	if _, err := Read(filepath.Join(t.TempDir(), "none")); !os.IsNotExist(err) {
+	if _, err := Read(filepath.Join(t.TempDir(), "none")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Read of a missing file: err = %v", err)
 	}
 }

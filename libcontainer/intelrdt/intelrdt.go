@@ -21,7 +21,7 @@ import (
 
 // ErrNoResctrl means the runtime's mount namespace has no resctrl
 // filesystem: the spec has the runtime fail then.
-var ErrNoResctrl = errors.New("Intel RDT is not enabled: no resctrl filesystem is mounted (the CPU or kernel lacks Intel RDT / AMD PQoS, or it is not mounted: mount -t resctrl resctrl /sys/fs/resctrl)")
+var ErrNoResctrl = errors.New("Intel RDT is not enabled: no resctrl filesystem is mounted (the CPU or kernel lacks Intel RDT / AMD PQoS, or it is not mounted: mount -t resctrl resctrl /sys/fs/resctrl)") //nolint:staticcheck // ST1005: runc's wording, which callers match
 
 // Root returns where resctrl is mounted, from /proc/self/mountinfo.
 func Root() (string, error) {
@@ -207,7 +207,7 @@ func writeFile(dir, name, v string) error {
 		return err
 	}
 	if _, err := f.Write([]byte(v)); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return f.Close()

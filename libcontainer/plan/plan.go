@@ -53,9 +53,11 @@ func New() *Plan {
 // Item is one value of a step.
 type Item interface{ put([]byte) []byte }
 
-type u64 uint64
-type str string
-type raw []byte
+type (
+	u64 uint64
+	str string
+	raw []byte
+)
 
 func (v u64) put(b []byte) []byte {
 	return binary.LittleEndian.AppendUint64(append(b, tagU64), uint64(v))

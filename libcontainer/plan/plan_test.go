@@ -82,7 +82,7 @@ func TestDecodeRejectsTruncatedAndCorrupt(t *testing.T) {
 	for i := len(Magic); i < len(b); i++ {
 		c := append([]byte(nil), b...)
 		c[i] ^= 0xff
-		Decode(c) // must not panic
+		_, _ = Decode(c) // must not panic
 	}
 	bad := append([]byte(nil), b...)
 	binary.LittleEndian.PutUint32(bad[len(Magic)+4:], 0xffffffff)
@@ -100,7 +100,7 @@ func FuzzDecode(f *testing.F) {
 	b, _ := p.Bytes()
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		Decode(b)
+		_, _ = Decode(b)
 	})
 }
 

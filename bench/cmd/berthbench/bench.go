@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,7 +97,7 @@ func (b *bench) setup() error {
 	if out, err := exec.Command("gcc", "-O2", "-static", "-o", b.rusage, src).CombinedOutput(); err != nil {
 		logf("gcc -static %s: %v\n%s; building it dynamic (its RSS then adds more to each figure)", src, err, out)
 		if out, err := exec.Command("gcc", "-O2", "-o", b.rusage, src).CombinedOutput(); err != nil {
-			return fmt.Errorf("gcc %s: %v\n%s", src, err, out)
+			return fmt.Errorf("gcc %s: %w\n%s", src, err, out)
 		}
 	}
 
@@ -114,7 +115,7 @@ func (b *bench) setup() error {
 			r.bin = filepath.Join(tmp, "floor")
 			out, err := exec.Command("gcc", "-O2", "-o", r.bin, cfg.FloorSrc).CombinedOutput()
 			if err != nil {
-				return fmt.Errorf("gcc %s: %v\n%s", cfg.FloorSrc, err, out)
+				return fmt.Errorf("gcc %s: %w\n%s", cfg.FloorSrc, err, out)
 			}
 			gv, _ := exec.Command("gcc", "-dumpfullversion").Output()
 			r.version = "floor.c, gcc -O2 (gcc " + strings.TrimSpace(string(gv)) + ")"
@@ -141,7 +142,7 @@ func (b *bench) setup() error {
 		default:
 			return fmt.Errorf("unknown runtime %q (berth, runc, crun, floor)", name)
 		}
-		r.log, err = os.Create(filepath.Join(tmp, name+".log"))
+		r.log, err = os.OpenFile(filepath.Join(tmp, name+".log"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {
 			return err
 		}
@@ -155,11 +156,11 @@ func (b *bench) setup() error {
 	b.bundle = filepath.Join(tmp, "bundle")
 	b.rootfs = filepath.Join(b.bundle, "rootfs")
 	if out, err := exec.Command(cfg.Mkrootfs, b.rootfs).CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %v\n%s", cfg.Mkrootfs, err, out)
+		return fmt.Errorf("%s: %w\n%s", cfg.Mkrootfs, err, out)
 	}
 	specBin := cfg.Bins["berth"]
 	if out, err := exec.Command(specBin, "spec", "--bundle", b.bundle).CombinedOutput(); err != nil {
-		return fmt.Errorf("%s spec: %v\n%s", specBin, err, out)
+		return fmt.Errorf("%s spec: %w\n%s", specBin, err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(b.bundle, "config.json"))
 	if err != nil {
@@ -263,7 +264,7 @@ func (b *bench) execTo(ctx context.Context, r *runtime, timeout time.Duration, w
 	d := time.Since(t0)
 	res := result{d: d, err: err}
 	if err != nil && cctx.Err() == context.DeadlineExceeded {
-		res.err = fmt.Errorf("timed out after %v: %v", timeout, err)
+		res.err = fmt.Errorf("timed out after %v: %w", timeout, err)
 	}
 	return res
 }
@@ -373,11 +374,11 @@ func (b *bench) cleanup() {
 	if b.tmp != "" {
 		for _, r := range b.rts {
 			if r.log != nil {
-				r.log.Close()
+				_ = r.log.Close()
 			}
 		}
-		unix.Unmount(b.tmp, unix.MNT_DETACH)
-		os.RemoveAll(b.tmp)
+		_ = unix.Unmount(b.tmp, unix.MNT_DETACH)
+		_ = os.RemoveAll(b.tmp)
 	}
 }
 
@@ -416,7 +417,7 @@ func removeCgroups(prefixes ...string) int {
 	mps, _ := cgroupMounts()
 	var dirs []string
 	for _, mp := range mps {
-		filepath.WalkDir(mp, func(p string, d os.DirEntry, err error) error {
+		_ = filepath.WalkDir(mp, func(p string, d os.DirEntry, err error) error {
 			if err != nil || !d.IsDir() || p == mp {
 				return nil
 			}
@@ -440,7 +441,7 @@ func removeCgroups(prefixes ...string) int {
 // directories, deepest first, retrying while the dying ones leave.
 func removeCgroupTree(dir string) int {
 	var all []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
 			all = append(all, p)
 		}
@@ -452,7 +453,7 @@ func removeCgroupTree(dir string) int {
 		for {
 			killCgroupProcs(all[i])
 			err := os.Remove(all[i])
-			if err == nil || os.IsNotExist(err) {
+			if err == nil || errors.Is(err, fs.ErrNotExist) {
 				n++
 				break
 			}
@@ -474,7 +475,7 @@ func killCgroupProcs(dir string) {
 	for _, f := range strings.Fields(string(data)) {
 		var pid int
 		if _, err := fmt.Sscan(f, &pid); err == nil && pid > 1 && pid != os.Getpid() {
-			unix.Kill(pid, unix.SIGKILL)
+			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 	}
 }
