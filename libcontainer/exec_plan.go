@@ -27,9 +27,9 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 	if p.Terminal {
 		pl.Add(plan.OpConsole, "process.terminal", plan.U(uint64(p.UID)), plan.U(uint64(p.ConsoleWidth)), plan.U(uint64(p.ConsoleHeight)))
 	}
-	if cfg.OOMScoreAdj != nil {
-		pl.Add(plan.OpOOMScoreAdj, "process.oomScoreAdj", plan.I(int64(*cfg.OOMScoreAdj)))
-	}
+	// process.oomScoreAdj is not a step: the parent writes it on the stage
+	// before any namespace is joined (oomscore.go), since in a container's
+	// user namespace the stage could no longer write its own.
 	env, needHome := dedupEnv(p.Env)
 	pl.Add(plan.OpEnv, "process.env", strList(env)...)
 	if needHome {
