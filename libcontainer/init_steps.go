@@ -183,24 +183,36 @@ func closeExtraFds(first int) error {
 // that is the host's (Podman's conmon, containerd give /dev/null for an
 // unused stdin): the same device, but on a mount outside the container's
 // mount namespace, which CRIU cannot dump ("Can't lookup mount"), as runc
-// found. A container without a /dev/null of its own keeps what it has.
+// found. The default devices give every container one to open.
 func reopenDevNull() error {
+	// Only when a stdio fd is a /dev/null at all: then the container's
+	// must open (the default devices make it), as in runc.
+	var on []int
+	for fd := 0; fd < 3; fd++ {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == unix.Mkdev(1, 3) {
+			on = append(on, fd)
+		}
+	}
+	if len(on) == 0 {
+		return nil
+	}
 	f, err := os.OpenFile("/dev/null", os.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil
+		return err
 	}
 	defer func() { _ = f.Close() }()
 	var null unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &null); err != nil || null.Mode&unix.S_IFMT != unix.S_IFCHR {
-		return nil
+	if err := unix.Fstat(int(f.Fd()), &null); err != nil {
+		return fmt.Errorf("stat /dev/null: %w", err)
 	}
-	for fd := 0; fd < 3; fd++ {
+	if null.Mode&unix.S_IFMT != unix.S_IFCHR {
+		return nil // not a device (a file bound over it): nothing to match
+	}
+	for _, fd := range on {
 		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
-			continue
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != null.Rdev || st.Dev == null.Dev {
-			continue
+		if err := unix.Fstat(fd, &st); err != nil || st.Rdev != null.Rdev || st.Dev == null.Dev {
+			continue // already the container's own
 		}
 		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
 			return fmt.Errorf("reopen /dev/null as fd %d: %w", fd, err)

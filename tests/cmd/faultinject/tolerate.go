@@ -35,6 +35,10 @@ var tolerable = []struct {
 		"the Go runtime's start: huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional (read in the process's own cgroup, which for init is the container's)",
 	},
 	{
+		regexp.MustCompile(`^openat\([^,]*, "([^"]*/berth|/)", O_RDONLY\|O_CLOEXEC\)$`), 9,
+		"the protobuf module's package init (linked for CRIU's RPC) hashes the executable to seed its output randomisation, and does without when it cannot read it (in init, whose executable is the sealed copy, os.Executable names \"/\")",
+	},
+	{
 		regexp.MustCompile(`^openat\([^,]*, "/proc/self/uid_map"`), 0,
 		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file",
 	},
@@ -47,8 +51,16 @@ var tolerable = []struct {
 		"whether the container is paused: a failed read counts as not paused (a frozen one would then fail delete, not leak)",
 	},
 	{
+		regexp.MustCompile(`^openat2\(#</sys/fs/cgroup>, "[^"/]+/<id>/(freezer\.state|cgroup\.events)"`), 0,
+		"the same read of whether the container is paused, opened beneath the cgroup mount (cgfile.OpenFile)",
+	},
+	{
 		regexp.MustCompile(`^openat\([^,]*, "/sys/fs/cgroup/\*/<id>(/cgroup\.procs)?", O_RDONLY\|O_CLOEXEC(\|O_DIRECTORY)?\)$`), 0,
 		"delete's list of the processes left in the cgroups: on a failed read it kills through the cgroup all the same, reading the list again; and a cgroup that still has processes cannot be removed, so delete would fail, not leak",
+	},
+	{
+		regexp.MustCompile(`^openat2\(#</sys/fs/cgroup>, "[^"/]+/<id>(/cgroup\.procs)?", \{flags=O_RDONLY\|O_CLOEXEC(\|O_DIRECTORY)?,`), 0,
+		"the same list of the processes left, opened beneath the cgroup mount (cgfile.OpenFile)",
 	},
 	{
 		execFifoOpen, 0,
