@@ -104,7 +104,9 @@ func mountOne(rootfd int, m *configs.Mount, cfg *configs.Config, userns bool) er
 		}
 		file = !st.IsDir()
 	}
-	inheritTmpfsMode(rootfd, m)
+	if err := inheritTmpfsMode(rootfd, m); err != nil {
+		return fmt.Errorf("mount destination: %w", err)
+	}
 	var t *target
 	var err error
 	if isPseudoFS(m) {

@@ -1,7 +1,9 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -16,24 +18,27 @@ import (
 // container write where only the owner could. So, as runc does, the
 // covered directory's mode goes first in the filesystem data, where a
 // mode= of config.json, coming later, still overrides it. A destination
-// that does not exist yet gets the tmpfs default.
-func inheritTmpfsMode(rootfd int, m *configs.Mount) {
+// that does not exist yet gets the tmpfs default; one that cannot be
+// opened is an error (as ensureIn's would be), not a silent 1777.
+func inheritTmpfsMode(rootfd int, m *configs.Mount) error {
 	if m.Type != "tmpfs" || m.IsBind() {
-		return
+		return nil
 	}
 	rel := strings.TrimPrefix(filepath.Clean("/"+m.Destination), "/")
 	if rel == "" {
 		rel = "."
 	}
 	fd, err := openIn(rootfd, rel)
+	if errors.Is(err, unix.ENOENT) {
+		return nil // made by ensureIn, with the tmpfs default
+	}
 	if err != nil {
-		// Missing (made by ensureIn), or an error ensureIn reports.
-		return
+		return &os.PathError{Op: "resolve", Path: m.Destination, Err: err}
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return
+		return nil
 	}
 	mode := fmt.Sprintf("mode=%04o", st.Mode&0o7777)
 	if m.Data == "" {
@@ -41,4 +46,5 @@ func inheritTmpfsMode(rootfd int, m *configs.Mount) {
 	} else {
 		m.Data = mode + "," + m.Data
 	}
+	return nil
 }

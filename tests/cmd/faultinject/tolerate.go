@@ -43,6 +43,10 @@ var tolerable = []struct {
 		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file",
 	},
 	{
+		regexp.MustCompile(`^openat\([^,]*, "/etc/(passwd|group)", O_RDONLY`), 0,
+		"init's read of the image's /etc/passwd for HOME: an unreadable one counts as none, as in runc (GetExecUserPath), and HOME is then /",
+	},
+	{
 		regexp.MustCompile(`^openat\([^,]*, "/proc/#/stat"`), 0,
 		"the liveness check of a container's init: a failed read counts as gone; delete then kills what is left through the cgroup",
 	},
