@@ -18,6 +18,18 @@ import (
 // container's /etc/passwd, else "/". specconv has already checked every
 // entry is NAME=value.
 func processEnv(env []string, uid uint32) []string {
+	out, needHome := dedupEnv(env)
+	if needHome {
+		out = append(out, "HOME="+passwdHome("/etc/passwd", uid))
+	}
+	return out
+}
+
+// dedupEnv is the environment without the passwd lookup (shared by the Go
+// init and the exec plan): one entry a name, the last given winning where
+// it was last given, an empty HOME dropped. It says whether HOME must
+// still be found.
+func dedupEnv(env []string) ([]string, bool) {
 	last := make(map[string]int, len(env))
 	for i, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
@@ -31,10 +43,8 @@ func processEnv(env []string, uid uint32) []string {
 		}
 		out = append(out, kv)
 	}
-	if v, ok := lookupEnv(out, "HOME"); !ok || v == "" {
-		out = append(out, "HOME="+passwdHome("/etc/passwd", uid))
-	}
-	return out
+	v, ok := lookupEnv(out, "HOME")
+	return out, !ok || v == ""
 }
 
 // lookupEnv returns the value of name in env (deduplicated).

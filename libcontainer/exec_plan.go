@@ -3,7 +3,6 @@ package libcontainer
 import (
 	"encoding/binary"
 	"fmt"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -185,27 +184,6 @@ func addSchedAttrs(pl *plan.Plan, cfg *configs.Config) error {
 		}
 	}
 	return nil
-}
-
-// dedupEnv is processEnv without the passwd lookup: one entry a name, the
-// last given winning where it was last given, an empty HOME dropped. It
-// says whether HOME must still be found.
-func dedupEnv(env []string) ([]string, bool) {
-	last := make(map[string]int, len(env))
-	for i, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		last[name] = i
-	}
-	out := make([]string, 0, len(last)+1)
-	for i, kv := range env {
-		name, val, _ := strings.Cut(kv, "=")
-		if last[name] != i || (name == "HOME" && val == "") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	v, ok := lookupEnv(out, "HOME")
-	return out, !ok || v == ""
 }
 
 func strList(ss []string) []plan.Item {

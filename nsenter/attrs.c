@@ -17,28 +17,6 @@
 
 #include "berth.h"
 
-static uint64_t u64(struct step *s)
-{
-	uint64_t v;
-	if (step_u64(s, &v) < 0)
-		bad_step(s);
-	return v;
-}
-
-static const char *str(struct step *s)
-{
-	const char *v;
-	if (step_str(s, &v) < 0)
-		bad_step(s);
-	return v;
-}
-
-static void done(struct step *s)
-{
-	if (!step_done(s))
-		bad_step(s);
-}
-
 /* write_file writes val to path, which must exist (a /proc file). */
 static int write_file(const char *path, const char *val)
 {
@@ -58,9 +36,9 @@ static int write_file(const char *path, const char *val)
 void do_oom_score_adj(struct step *s)
 {
 	char buf[32];
-	int64_t v = (int64_t)u64(s);
+	int64_t v = (int64_t)need_u64(s);
 
-	done(s);
+	need_done(s);
 	snprintf(buf, sizeof(buf), "%lld", (long long)v);
 	if (write_file("/proc/self/oom_score_adj", buf) < 0)
 		step_fail(s, errno, "write /proc/self/oom_score_adj");
@@ -68,9 +46,9 @@ void do_oom_score_adj(struct step *s)
 
 void do_personality(struct step *s)
 {
-	uint64_t v = u64(s);
+	uint64_t v = need_u64(s);
 
-	done(s);
+	need_done(s);
 	if (syscall(SYS_personality, (unsigned long)v) < 0)
 		step_fail(s, errno, "personality %#llx", (unsigned long long)v);
 }
@@ -93,16 +71,16 @@ void do_scheduler(struct step *s)
 
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
-	a.policy = (uint32_t)u64(s);
-	a.flags = u64(s);
-	a.nice = (int32_t)(int64_t)u64(s);
-	a.priority = (uint32_t)u64(s);
-	a.runtime = u64(s);
-	a.deadline = u64(s);
-	a.period = u64(s);
-	limited = u64(s);
-	name = str(s);
-	done(s);
+	a.policy = (uint32_t)need_u64(s);
+	a.flags = need_u64(s);
+	a.nice = (int32_t)(int64_t)need_u64(s);
+	a.priority = (uint32_t)need_u64(s);
+	a.runtime = need_u64(s);
+	a.deadline = need_u64(s);
+	a.period = need_u64(s);
+	limited = need_u64(s);
+	name = need_str(s);
+	need_done(s);
 	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
 		if (errno == EPERM && limited)
 			/* SCHED_DEADLINE needs every CPU of the root domain;
@@ -114,10 +92,10 @@ void do_scheduler(struct step *s)
 
 void do_ioprio(struct step *s)
 {
-	uint64_t prio = u64(s);
-	const char *desc = str(s);
+	uint64_t prio = need_u64(s);
+	const char *desc = need_str(s);
 
-	done(s);
+	need_done(s);
 	/* ioprio_set(IOPRIO_WHO_PROCESS, 0, class<<13 | level) */
 	if (syscall(SYS_ioprio_set, 1, 0, (int)prio) < 0)
 		step_fail(s, errno, "(%s)", desc);
@@ -126,15 +104,15 @@ void do_ioprio(struct step *s)
 void do_affinity(struct step *s)
 {
 	uint64_t mask[16], n, i;
-	const char *cpus = str(s);
+	const char *cpus = need_str(s);
 
-	n = u64(s);
+	n = need_u64(s);
 	if (n > 16)
 		bad_step(s);
 	memset(mask, 0, sizeof(mask));
 	for (i = 0; i < n; i++)
-		mask[i] = u64(s);
-	done(s);
+		mask[i] = need_u64(s);
+	need_done(s);
 	if (sched_setaffinity(0, sizeof(mask), (cpu_set_t *)mask) < 0)
 		step_fail(s, errno, "%s", cpus);
 }
@@ -144,17 +122,17 @@ void do_affinity(struct step *s)
 
 void do_mem_policy(struct step *s)
 {
-	uint64_t mask[NODEMASK_WORDS], n, i, mode = u64(s);
-	const char *desc = str(s);
+	uint64_t mask[NODEMASK_WORDS], n, i, mode = need_u64(s);
+	const char *desc = need_str(s);
 	long r;
 
-	n = u64(s);
+	n = need_u64(s);
 	if (n > NODEMASK_WORDS)
 		bad_step(s);
 	memset(mask, 0, sizeof(mask));
 	for (i = 0; i < n; i++)
-		mask[i] = u64(s);
-	done(s);
+		mask[i] = need_u64(s);
+	need_done(s);
 	/* maxnode counts one more than the bits the kernel reads (it
 	 * decrements it first, mm/mempolicy.c get_nodes). */
 	do {
@@ -172,7 +150,7 @@ void do_mem_policy(struct step *s)
  * capability step then sets to exactly the configured ones. */
 void do_user(struct step *s)
 {
-	uint64_t uid = u64(s), gid = u64(s), n = u64(s), i;
+	uint64_t uid = need_u64(s), gid = need_u64(s), n = need_u64(s), i;
 	gid_t *groups = NULL;
 
 	if (n > MAX_GROUPS)
@@ -183,8 +161,8 @@ void do_user(struct step *s)
 			step_fail(s, errno, "additionalGids");
 	}
 	for (i = 0; i < n; i++)
-		groups[i] = (gid_t)u64(s);
-	done(s);
+		groups[i] = (gid_t)need_u64(s);
+	need_done(s);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		step_fail(s, errno, "prctl PR_SET_KEEPCAPS");
 	/* setgroups is denied in a user namespace whose setgroups file says
@@ -204,26 +182,26 @@ void do_user(struct step *s)
 
 void do_umask(struct step *s)
 {
-	uint64_t m = u64(s);
+	uint64_t m = need_u64(s);
 
-	done(s);
+	need_done(s);
 	umask((mode_t)(m & 07777));
 }
 
 void do_no_new_privs(struct step *s)
 {
-	done(s);
+	need_done(s);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		step_fail(s, errno, "prctl PR_SET_NO_NEW_PRIVS");
 }
 
 void do_rlimit(struct step *s)
 {
-	uint64_t res = u64(s), soft = u64(s), hard = u64(s);
-	const char *name = str(s);
+	uint64_t res = need_u64(s), soft = need_u64(s), hard = need_u64(s);
+	const char *name = need_str(s);
 	struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
 
-	done(s);
+	need_done(s);
 	if (setrlimit((int)res, &rl) < 0)
 		step_fail(s, errno, "setrlimit %s (soft %llu, hard %llu)", name, (unsigned long long)soft,
 			  (unsigned long long)hard);
@@ -233,13 +211,13 @@ void do_rlimit(struct step *s)
  * profile or label at execve (attr/exec applies on the next exec only). */
 void do_exec_label(struct step *s)
 {
-	uint64_t kind = u64(s);
-	const char *val = str(s);
+	uint64_t kind = need_u64(s);
+	const char *val = need_str(s);
 	const char *path = "/proc/thread-self/attr/exec";
 	char *buf = NULL;
 	struct stat st;
 
-	done(s);
+	need_done(s);
 	if (kind == LABEL_APPARMOR) {
 		if (stat("/proc/thread-self/attr/apparmor/exec", &st) == 0)
 			path = "/proc/thread-self/attr/apparmor/exec";

@@ -27,6 +27,11 @@ void run_exec_plan(int fd) __attribute__((noreturn));
 void step_fail(const struct step *s, int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 /* bad_step: an item of the step is missing or of the wrong type. */
 void bad_step(const struct step *s) __attribute__((noreturn));
+/* need_u64, need_str, need_done: the next item, or the end of the step,
+ * as step_u64/step_str/step_done, but a malformed step is fatal (bad_step). */
+uint64_t need_u64(struct step *s);
+const char *need_str(struct step *s);
+void need_done(struct step *s);
 
 /* attrs.c: process attributes, one function a step. */
 void do_oom_score_adj(struct step *s);

@@ -15,14 +15,6 @@
 /* The sets as applied by do_caps, and what it kept beyond them. */
 static uint64_t cur_eff, cur_perm, cur_inh, kept;
 
-static uint64_t u64(struct step *s)
-{
-	uint64_t v;
-	if (step_u64(s, &v) < 0)
-		bad_step(s);
-	return v;
-}
-
 static int capset3(uint64_t eff, uint64_t perm, uint64_t inh)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -50,7 +42,7 @@ static int capget_permitted(uint64_t *perm)
 
 void do_cap_bounding(struct step *s)
 {
-	uint64_t mask = u64(s), last = u64(s), c;
+	uint64_t mask = need_u64(s), last = need_u64(s), c;
 
 	if (!step_done(s) || last > 63)
 		bad_step(s);
@@ -69,11 +61,11 @@ void do_caps(struct step *s)
 	const char *name;
 	struct step amb;
 
-	cur_eff = u64(s);
-	cur_perm = u64(s);
-	cur_inh = u64(s);
-	keep = u64(s);
-	n = u64(s);
+	cur_eff = need_u64(s);
+	cur_perm = need_u64(s);
+	cur_inh = need_u64(s);
+	keep = need_u64(s);
+	n = need_u64(s);
 	/* The ambient list is walked twice: checked now, raised below. */
 	amb = *s;
 	for (i = 0; i < n; i++)

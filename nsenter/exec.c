@@ -73,7 +73,7 @@ void bad_step(const struct step *s)
 	step_fail(s, 0, "malformed plan step %u", s->op);
 }
 
-static uint64_t u64(struct step *s)
+uint64_t need_u64(struct step *s)
 {
 	uint64_t v;
 	if (step_u64(s, &v) < 0)
@@ -81,7 +81,7 @@ static uint64_t u64(struct step *s)
 	return v;
 }
 
-static const char *str(struct step *s)
+const char *need_str(struct step *s)
 {
 	const char *v;
 	if (step_str(s, &v) < 0)
@@ -89,7 +89,7 @@ static const char *str(struct step *s)
 	return v;
 }
 
-static void done(struct step *s)
+void need_done(struct step *s)
 {
 	if (!step_done(s))
 		bad_step(s);
@@ -99,7 +99,7 @@ static void done(struct step *s)
  * array, with room for one more entry (HOME). */
 static char **str_list(struct step *s, size_t *count)
 {
-	uint64_t n = u64(s), i;
+	uint64_t n = need_u64(s), i;
 	char **v;
 
 	if (n > s->len)
@@ -108,8 +108,8 @@ static char **str_list(struct step *s, size_t *count)
 	if (!v)
 		step_fail(s, errno, "allocate");
 	for (i = 0; i < n; i++)
-		v[i] = (char *)str(s);
-	done(s);
+		v[i] = (char *)need_str(s);
+	need_done(s);
 	if (count)
 		*count = n;
 	return v;
@@ -120,11 +120,11 @@ static char **str_list(struct step *s, size_t *count)
  * controlling terminal, and hands the master to the parent. */
 static void do_console(struct step *s)
 {
-	uint64_t uid = u64(s), w = u64(s), h = u64(s);
+	uint64_t uid = need_u64(s), w = need_u64(s), h = need_u64(s);
 	int master, slave, unlock = 0, n, fd;
 	char name[64], msg[128];
 
-	done(s);
+	need_done(s);
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		step_fail(s, errno, "open /dev/ptmx");
@@ -210,10 +210,10 @@ static const char *passwd_home(uint64_t uid)
 
 static void do_home(struct step *s)
 {
-	uint64_t uid = u64(s);
+	uint64_t uid = need_u64(s);
 	char *home;
 
-	done(s);
+	need_done(s);
 	if (!envp || !env_room)
 		bad_step(s);
 	env_room--;
@@ -243,11 +243,11 @@ static int check_exec(const char *path)
  * maps those words to exit code 127, "permission denied" to 126). */
 static void do_look_path(struct step *s)
 {
-	const char *path = str(s), *name, *p;
+	const char *path = need_str(s), *name, *p;
 	char *denied = NULL;
 	int denied_err = 0;
 
-	done(s);
+	need_done(s);
 	/* The Go init named this step "exec": the message stays the same. */
 	strcpy(s->field, "exec");
 	if (!args || !args[0])
@@ -301,11 +301,11 @@ static void do_look_path(struct step *s)
  * on root-squashing NFS only the user may enter). */
 static void do_cwd(struct step *s)
 {
-	const char *cwd = str(s);
-	uint64_t as_user = u64(s);
+	const char *cwd = need_str(s);
+	uint64_t as_user = need_u64(s);
 	char buf[4096];
 
-	done(s);
+	need_done(s);
 	if (as_user && !cwd_deferred)
 		return;
 	if (chdir(cwd) < 0) {
@@ -326,11 +326,11 @@ static void do_cwd(struct step *s)
  * the preserved fds reach the process. */
 static void do_close_fds(struct step *s)
 {
-	uint64_t first = u64(s);
+	uint64_t first = need_u64(s);
 	DIR *d;
 	struct dirent *e;
 
-	done(s);
+	need_done(s);
 	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return;
 	d = opendir("/proc/self/fd");
@@ -348,7 +348,7 @@ static void do_close_fds(struct step *s)
  * the fd goes to the parent, which hands it to the agent. */
 static void do_seccomp(struct step *s)
 {
-	uint64_t flags = u64(s);
+	uint64_t flags = need_u64(s);
 	const unsigned char *raw;
 	struct sock_filter *insns;
 	struct sock_fprog prog;
@@ -358,7 +358,7 @@ static void do_seccomp(struct step *s)
 	if (step_bytes(s, &raw, &n) < 0 || n == 0 || n % sizeof(struct sock_filter) ||
 	    n / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		bad_step(s);
-	done(s);
+	need_done(s);
 	/* A copy: the plan's bytes need not be aligned. */
 	insns = malloc(n);
 	if (!insns)
@@ -383,7 +383,7 @@ static void do_seccomp(struct step *s)
 
 static void do_ready(struct step *s)
 {
-	done(s);
+	need_done(s);
 	debugf("exec plan: ready; next: the rest of the plan, execve %s", exec_path ? exec_path : "?");
 	/* The parent waits for the log to end before it reports. */
 	if (log_fd >= 0) {
@@ -396,7 +396,7 @@ static void do_ready(struct step *s)
 
 static void do_execve(struct step *s)
 {
-	done(s);
+	need_done(s);
 	if (!exec_path || !args || !envp)
 		bad_step(s);
 	execve(exec_path, args, envp);
@@ -422,8 +422,8 @@ void run_exec_plan(int fd)
 		debugf("exec plan: step %u (%s)", s.op, s.field);
 		switch (s.op) {
 		case OP_SETSID: {
-			uint64_t required = u64(&s);
-			done(&s);
+			uint64_t required = need_u64(&s);
+			need_done(&s);
 			if (setsid() < 0 && required)
 				step_fail(&s, errno, "setsid");
 			break;
