@@ -474,12 +474,9 @@ EOF
 
 @test "exec -d: returns at once, the process runs on with the caller's stdout" {
 	start_ctr
-	local t0 t1
-	t0=$(now_ms)
+	# "At once" is not a time: the process cannot end before /host/go exists,
+	# so exec -d returning at all while done is absent shows it did not wait.
 	exec_d e "$ID" sh -c 'echo started; echo started > /host/started; while [ ! -e /host/go ]; do sleep 0.05; done; echo done > /host/done'
-	t1=$(now_ms)
-	echo "exec -d took $((t1 - t0)) ms"
-	[ $((t1 - t0)) -lt 3000 ]
 	[ ! -e "$HOSTDIR/done" ]
 	wait_for_file "$HOSTDIR/started"
 	pid_alive "$EPID"
