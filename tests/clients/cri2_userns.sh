@@ -27,12 +27,7 @@ clients_setup cri2_userns
 containerd_lane
 GO=$GO CLIENTS_CACHE=$CACHE "$CLIENTS_DIR/build.sh" || { echo "$SUITE: building crictl failed" >&2; exit 1; }
 
-PAUSE_IMAGE=berth.local/pause:1
-IMG=docker.io/library/$IMAGE
-HANDLER=$RUNTIME_NAME
-RT_ROOT=$WORK/runtime-root
-CG_PARENT=/$TAG-pods
-cgroup_parent "$CG_PARENT"
+. "$CLIENTS_DIR/cri_lib.sh"
 # The pod's ids on the host: a block of 65536 at a multiple of 65536, as the
 # kubelet hands out (chosen per run, away from the host's own users).
 HOST_ID=$((65536 * (16 + RANDOM % 240)))
@@ -40,14 +35,6 @@ NIDS=65536
 # The pod's address, given by cni_podnet.sh to the pod's eth0.
 POD_IP=10.254.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))
 
-cri() {
-	timeout -k 10 "$TIMEOUT" "$CRICTL_BIN/crictl" --config "$WORK/crictl.yaml" \
-		-r "unix://$CTRD_SOCK" -i "unix://$CTRD_SOCK" "$@"
-}
-rt_list() { "$RUNTIME" --root "$RT_ROOT/k8s.io" list -q 2>/dev/null | sort | xargs; }
-state() { cri inspect -o json "$1" | jq -r .status.state; }
-pod_state() { cri inspectp -o json "$1" | jq -r .status.state; }
-cgroup_gone() { [ -z "$(ls -d /sys/fs/cgroup/*/"${1#/}" 2>/dev/null)" ]; }
 # in_ctr CMD...: CMD's output in the container (an exec probe's path).
 in_ctr() { cri exec --sync --timeout 20 "$ctr" "$@" 2>&1; }
 # ns_inode PID TYPE: the inode of PID's TYPE namespace.
@@ -55,24 +42,10 @@ ns_inode() { readlink "/proc/$1/ns/$2" | tr -dc 0-9; }
 # ids_of PID: "ruid euid rgid egid" of PID as the host sees them.
 ids_of() { awk '/^Uid:/ {u = $2 " " $3} /^Gid:/ {g = $2 " " $3} END {print u, g}' "/proc/$1/status"; }
 
-suite_teardown() {
-	local id
-	[ -S "${CTRD_SOCK:-}" ] || return 0
-	for id in $(cri pods -q 2>/dev/null); do
-		cri stopp "$id" >/dev/null 2>&1
-		cri rmp "$id" >/dev/null 2>&1
-	done
-	ctr -a "$CTRD_SOCK" -n k8s.io image rm "$IMG" "$PAUSE_IMAGE" >/dev/null 2>&1
-}
-
-build_image "$WORK/image.tar"
-build_pause_image "$WORK/pause.tar" "$PAUSE_IMAGE"
-RESTRICT_OOM=false
-(((0x$(awk '/^CapEff:/ {print $2}' /proc/self/status) >> 24) & 1)) || RESTRICT_OOM=true
+cri_prepare
 
 # The pod network: one CNI plugin, installed under both names containerd
 # calls (its own "loopback" network for lo, and ours for eth0).
-mkdir -p "$WORK/cni/conf" "$WORK/cni/bin" "$WORK/cdi" "$WORK/pod-logs"
 install -m 0755 "$CLIENTS_DIR/cni_podnet.sh" "$WORK/cni/bin/loopback"
 install -m 0755 "$CLIENTS_DIR/cni_podnet.sh" "$WORK/cni/bin/berth-podnet"
 cat >"$WORK/cni/conf/10-berth.conflist" <<JSON
@@ -82,53 +55,12 @@ JSON
 
 # As cri2.sh's config, with the network namespaces containerd makes kept
 # under its state directory (WORK), not /var/run/netns.
-start_containerd "
-[plugins.'io.containerd.cri.v1.images']
-  snapshotter = 'overlayfs'
-  [plugins.'io.containerd.cri.v1.images'.pinned_images]
-    sandbox = '$PAUSE_IMAGE'
-
-[plugins.'io.containerd.cri.v1.runtime']
-  enable_selinux = false
-  restrict_oom_score_adj = $RESTRICT_OOM
-  cdi_spec_dirs = ['$WORK/cdi']
-  netns_mounts_under_state_dir = true
-  [plugins.'io.containerd.cri.v1.runtime'.cni]
-    bin_dirs = ['$WORK/cni/bin']
-    conf_dir = '$WORK/cni/conf'
-  [plugins.'io.containerd.cri.v1.runtime'.containerd]
-    default_runtime_name = '$HANDLER'
-    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.$HANDLER]
-      runtime_type = 'io.containerd.runc.v2'
-      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.$HANDLER.options]
-        BinaryName = '$RUNTIME'
-        Root = '$RT_ROOT'
-        SystemdCgroup = false
-
-[plugins.'io.containerd.grpc.v1.cri']
-  stream_server_address = '127.0.0.1'
-  stream_server_port = '0'
-"
-cat >"$WORK/crictl.yaml" <<YAML
-runtime-endpoint: unix://$CTRD_SOCK
-image-endpoint: unix://$CTRD_SOCK
-timeout: 60
-pull-image-on-create: false
-disable-pull-on-run: true
-YAML
-check_match "crictl version: containerd of the $CTRD_LANE lane" "^v?${CTRD_VERSION_WANT#^}" "$(cri version | awk '$1 == "RuntimeVersion:" {print $2}')"
+start_containerd "$(cri_toml "netns_mounts_under_state_dir = true")"
+cri_connect
 # containerd asks the runtime's `features` whether it can id-map mounts
 # before it runs a pod with a user namespace.
 check_eq "the runtime's features: the user namespace" user "$("$RUNTIME" features | jq -r '.linux.namespaces[] | select(. == "user")')"
 check_eq "the runtime's features: id-mapped mounts" true "$("$RUNTIME" features | jq -r '.linux.mountExtensions.idmap.enabled')"
-check "import the pause image into k8s.io" ctr -a "$CTRD_SOCK" -n k8s.io image import "$WORK/pause.tar"
-check "import the busybox image into k8s.io" ctr -a "$CTRD_SOCK" -n k8s.io image import "$WORK/image.tar"
-images_listed() {
-	local tags
-	tags=$(cri images -o json | jq -r '.images[].repoTags[]') &&
-		grep -qxF "$PAUSE_IMAGE" <<<"$tags" && grep -qxF "$IMG" <<<"$tags"
-}
-check "crictl images lists both" wait_for "CRI images" 30 images_listed
 net_ready() { [ "$(cri info -o json | jq -r '.status.conditions[] | select(.type == "NetworkReady") | .status')" = true ]; }
 check "the CRI's network is ready (our CNI config is loaded)" wait_for "NetworkReady" 30 net_ready
 

@@ -381,3 +381,45 @@ clients_teardown() {
 	[ "$FAILED" = 0 ] && [ "$status" = 0 ] && exit 0
 	exit 1
 }
+
+# podman_conf P RT RT_PATH [CONTAINERS_LINE...] [-- ENGINE_LINE...]: a
+# containers.conf for a Podman of its own: state under P, no network but
+# CNI's (empty), the runtime under test as RT (at RT_PATH) and the default
+# one, with its errors read as JSON; each CONTAINERS_LINE is added to
+# [containers], each ENGINE_LINE to [engine].
+podman_conf() {
+	local p=$1 rt=$2 path=$3 extra="" engine=""
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		extra+="$1"$'\n'
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	[ $# -eq 0 ] || engine=$(printf '%s\n' "$@")
+	cat <<TOML
+[containers]
+netns = "none"
+$extra
+
+[network]
+network_backend = "cni"
+network_config_dir = "$p/cni"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$p/events.log"
+image_copy_tmp_dir = "$p/tmp"
+$engine
+runtime = "$rt"
+# Podman reads the runtime's errors as JSON (--log-format=json) only for the
+# runtimes listed here.
+runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "$rt"]
+static_dir = "$p/root/libpod"
+tmp_dir = "$p/tmp"
+volume_path = "$p/root/volumes"
+
+[engine.runtimes]
+$rt = ["$path"]
+TOML
+}

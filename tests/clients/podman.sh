@@ -30,37 +30,13 @@ export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.con
 	CONTAINERS_REGISTRIES_CONF=$P/registries.conf
 NPROC=$(ulimit -Hu)
 [ "$NPROC" != unlimited ] && [ "$NPROC" -lt 32768 ] || NPROC=32768
-cat >"$CONTAINERS_CONF" <<TOML
-[containers]
-netns = "none"
 # Podman asks for open-files and process limits of 1048576 for a root
 # container; raising a hard limit needs CAP_SYS_RESOURCE, which this host's
 # root may lack: ask for the limits the runtime will have (this shell's
 # open-files limit; the process limit podman sets for itself at start).
-default_ulimits = ["nofile=$(ulimit -Sn):$(ulimit -Hn)", "nproc=$NPROC:$NPROC"]
-
-[network]
-network_backend = "cni"
-network_config_dir = "$P/cni"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-image_copy_tmp_dir = "$P/tmp"
-lock_type = "file"
-num_locks = 128
-runtime = "$RT"
-# Podman reads the runtime's errors as JSON (--log-format=json) only for the
-# runtimes listed here.
-runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "$RT"]
-static_dir = "$P/root/libpod"
-tmp_dir = "$P/tmp"
-volume_path = "$P/root/volumes"
-
-[engine.runtimes]
-$RT = ["$RUNTIME"]
-TOML
+podman_conf "$P" "$RT" "$RUNTIME" \
+	"default_ulimits = [\"nofile=$(ulimit -Sn):$(ulimit -Hn)\", \"nproc=$NPROC:$NPROC\"]" \
+	-- 'lock_type = "file"' 'num_locks = 128' >"$CONTAINERS_CONF"
 cat >"$CONTAINERS_STORAGE_CONF" <<TOML
 [storage]
 driver = "overlay"

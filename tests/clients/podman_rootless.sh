@@ -62,30 +62,7 @@ fi
 RT=$RUNTIME_NAME
 CONF=$WORK/conf
 mkdir -p "$CONF"
-cat >"$CONF/containers.conf" <<TOML
-[containers]
-netns = "none"
-
-[network]
-network_backend = "cni"
-network_config_dir = "$P/cni"
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-image_copy_tmp_dir = "$P/tmp"
-runtime = "$RT"
-# Podman reads the runtime's errors as JSON (--log-format=json) only for the
-# runtimes listed here.
-runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "$RT"]
-static_dir = "$P/root/libpod"
-tmp_dir = "$P/tmp"
-volume_path = "$P/root/volumes"
-
-[engine.runtimes]
-$RT = ["$RT_PATH"]
-TOML
+podman_conf "$P" "$RT" "$RT_PATH" >"$CONF/containers.conf"
 cat >"$CONF/storage.conf" <<TOML
 [storage]
 driver = "vfs"
