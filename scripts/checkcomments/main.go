@@ -1,5 +1,5 @@
 // Command checkcomments finds comments that name what is not there: a
-// *.go, *.c or *.h file that no longer exists (in Go, C, shell, bats and
+// *.go, *.c, *.h or *.md file that no longer exists (in Go, C, shell, bats and
 // Makefile comments, and in the Markdown pages), and, in Go and C
 // comments, a Go or C identifier that nothing in the repository declares
 // or uses. Renames leave such references behind and nothing else catches

@@ -16,8 +16,9 @@ import (
 )
 
 // allowFile lists names that comments may cite though the repository has
-// none of them: another project's files and functions (runc's, the
-// kernel's), product names whose case looks like a Go identifier.
+// none of them: another project's files and functions (runtime-spec's
+// pages, the kernel's sources, system calls), product names whose case
+// looks like a Go identifier.
 const allowFile = "scripts/checkcomments/allow.txt"
 
 // comment is one line of a comment: its text, its line in the file, and
@@ -240,7 +241,7 @@ func splitC(src string) ([]comment, string) {
 }
 
 var (
-	fileRefRE    = regexp.MustCompile(`[A-Za-z0-9_.\-/]*[A-Za-z0-9_\-]\.(?:go|c|h)\b`)
+	fileRefRE    = regexp.MustCompile(`[A-Za-z0-9_.\-/]*[A-Za-z0-9_\-]\.(?:go|c|h|md)\b`)
 	wordRE       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*`)
 	humpRE       = regexp.MustCompile(`[a-z0-9][A-Z]`)
 	jsonTagRE    = regexp.MustCompile(`json:"([A-Za-z0-9_]+)`)
