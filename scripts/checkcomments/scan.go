@@ -30,8 +30,8 @@ type comment struct {
 }
 
 // skipDirs are not the repository's own files: the build cache, git, the
-// conformance suite's checkout and fuzz corpora.
-var skipDirs = map[string]bool{".git": true, ".cache": true, ".build": true, "testdata": true}
+// conformance suite's checkout.
+var skipDirs = map[string]bool{".git": true, ".cache": true, ".build": true}
 
 // repoFiles lists the repository's files, relative to root, with slashes.
 func repoFiles(root string) ([]string, error) {
