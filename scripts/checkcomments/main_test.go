@@ -46,7 +46,7 @@ static void stage_one(void) { const char *s = "/* not a comment */"; }
 // stage_one() exists; stageTwo() does not
 `)
 	write("scripts/t.sh", "#!/bin/sh\n# runs a/b.go and a/none.go\necho a/also-none.go\n")
-	write("docs/d.md", "The parent is `a/b.go`; `c/old.go` went.\n")
+	write("docs/d.md", "The parent is `a/b.go`; `c/old.go` went.\n`makeThing` is; `goneThing` is not, and goneToo outside code is prose.\n")
 	write(allowFile, "fs/namespace.c kernel\n")
 	got, err := check(root, "")
 	if err != nil {
@@ -58,6 +58,7 @@ static void stage_one(void) { const char *s = "/* not a comment */"; }
 		"a/a.go:12: names vanished, which nothing in the repository declares or uses",
 		"a/a.go:13: names Missing, which nothing in the repository declares or uses",
 		"docs/d.md:1: names file c/old.go, which does not exist",
+		"docs/d.md:2: names goneThing, which nothing in the repository declares or uses",
 		"nsenter/x.c:1: names file x.go, which does not exist",
 		"nsenter/x.c:1: names stageTwo, which nothing in the repository declares or uses",
 		"nsenter/x.c:3: names stageTwo, which nothing in the repository declares or uses",

@@ -27,6 +27,8 @@ type comment struct {
 	text string
 	line int
 	code bool
+	// noFiles: the line's file references are checked with another copy.
+	noFiles bool
 }
 
 // skipDirs are not the repository's own files: the build cache, git, the
@@ -92,7 +94,8 @@ func (s *pathSet) resolves(from, ref string) bool {
 
 // commentsOf returns the comment lines of file f: Go and C comments, the
 // # lines of shell, bats, Makefile and YAML files, and every line of a
-// Markdown page. Other files have none.
+// Markdown page (with its `code` spans again, as code whose identifiers
+// are checked). Other files have none.
 func commentsOf(root, f string) ([]comment, error) {
 	name := path.Base(f)
 	switch ext := path.Ext(name); {
@@ -105,7 +108,15 @@ func commentsOf(root, f string) ([]comment, error) {
 		}
 		return cComments(string(b)), nil
 	case ext == ".md":
-		return lines(filepath.Join(root, f), func(l string) (string, bool) { return l, true })
+		cs, err := lines(filepath.Join(root, f), func(l string) (string, bool) { return l, true })
+		var out []comment
+		for _, c := range cs {
+			out = append(out, c)
+			if spans := codeSpanRE.FindAllString(c.text, -1); len(spans) > 0 {
+				out = append(out, comment{text: strings.Join(spans, " "), line: c.line, code: true, noFiles: true})
+			}
+		}
+		return out, err
 	case ext == ".sh" || ext == ".bash" || ext == ".bats" || ext == ".yml" || name == "Makefile" || f == ".ci/run":
 		return lines(filepath.Join(root, f), hashComment)
 	}
@@ -245,6 +256,7 @@ var (
 	wordRE       = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*`)
 	humpRE       = regexp.MustCompile(`[a-z0-9][A-Z]`)
 	jsonTagRE    = regexp.MustCompile(`json:"([A-Za-z0-9_]+)`)
+	codeSpanRE   = regexp.MustCompile("`[^`]+`")
 	cWordRE      = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 	specStringRE = regexp.MustCompile(`"([^"\n]*)"`)
 )
