@@ -39,9 +39,10 @@ LINT_ENV := LINT_CACHE=$(CACHE)/lint GOLANGCI_LINT_VERSION=$(GOLANGCI_LINT_VERSI
 deps-lint:
 	$(LINT_ENV) scripts/deps-lint.sh
 
-# gofmt, gofumpt, go vet, golangci-lint (.golangci.yml: runc's linters) and
-# shellcheck over every shell script and, at warning level, the bats files
-# (scripts/lint.sh).
+# gofmt, gofumpt, go vet, golangci-lint (.golangci.yml: runc's linters), the
+# comments that name files or identifiers that do not exist
+# (scripts/checkcomments), and shellcheck over every shell script and, at
+# warning level, the bats files (scripts/lint.sh).
 lint: deps-lint
 	$(LINT_ENV) scripts/lint.sh
 

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"io"
 	"os"
 	"os/signal"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -102,118 +100,5 @@ func relayInForeground(relay *libcontainer.NotifyRelay, ct *libcontainer.Contain
 	return func() {
 		close(stop)
 		<-done
-	}
-}
-
-// followProcess is the end of run and exec. Detached, it lets go of the
-// pty and returns nil. In the foreground it proxies the pty (if any),
-// forwards signals, and returns the process's exit status.
-func followProcess(detach bool, console *os.File, pid int, sigs chan os.Signal) *exitStatus {
-	if detach {
-		if console != nil {
-			_ = console.Close()
-		}
-		return nil
-	}
-	if console != nil {
-		restore := proxyConsole(console)
-		defer restore()
-	}
-	return &exitStatus{code: waitProcess(pid, sigs)}
-}
-
-// waitProcess forwards signals to pid until it exits, reaps whatever else
-// is reparented to us, and returns pid's exit status the way a shell would
-// (128+signal for a signal).
-func waitProcess(pid int, sigs chan os.Signal) int {
-	done := make(chan int, 1)
-	go func() {
-		for {
-			var ws unix.WaitStatus
-			wpid, err := unix.Wait4(-1, &ws, 0, nil)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				done <- 255
-				return
-			}
-			if wpid != pid {
-				continue
-			}
-			switch {
-			case ws.Exited():
-				done <- ws.ExitStatus()
-			case ws.Signaled():
-				done <- 128 + int(ws.Signal())
-			default:
-				continue
-			}
-			return
-		}
-	}()
-	for {
-		select {
-		case code := <-done:
-			return code
-		case s := <-sigs:
-			sig := s.(unix.Signal)
-			switch sig {
-			case unix.SIGCHLD, unix.SIGURG, unix.SIGPIPE:
-				continue
-			case unix.SIGWINCH:
-				resizeConsole()
-				continue
-			}
-			_ = unix.Kill(pid, sig)
-		}
-	}
-}
-
-// proxyConsole copies between our stdio and the pty master, with our
-// terminal (if any) in raw mode; the returned func restores it.
-func proxyConsole(master *os.File) func() {
-	consoleMaster = master
-	var restore func()
-	if st, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
-		raw := *st
-		raw.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-		raw.Oflag &^= unix.OPOST
-		raw.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-		raw.Cflag &^= unix.CSIZE | unix.PARENB
-		raw.Cflag |= unix.CS8
-		raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
-		if unix.IoctlSetTermios(0, unix.TCSETS, &raw) == nil {
-			restore = func() { _ = unix.IoctlSetTermios(0, unix.TCSETS, st) }
-		}
-		resizeConsole()
-	}
-	go func() { _, _ = io.Copy(master, os.Stdin) }()
-	out := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(os.Stdout, master)
-		close(out)
-	}()
-	return func() {
-		// Drain what the container wrote before it exited (EIO ends it);
-		// a process that escaped with the slave open must not hang us.
-		select {
-		case <-out:
-		case <-time.After(time.Second):
-		}
-		if restore != nil {
-			restore()
-		}
-	}
-}
-
-var consoleMaster *os.File
-
-func resizeConsole() {
-	if consoleMaster == nil {
-		return
-	}
-	if ws, err := unix.IoctlGetWinsize(0, unix.TIOCGWINSZ); err == nil {
-		_ = unix.IoctlSetWinsize(int(consoleMaster.Fd()), unix.TIOCSWINSZ, ws)
 	}
 }

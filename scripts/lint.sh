@@ -1,8 +1,9 @@
 #!/bin/sh
 # make lint: gofmt and gofumpt (files listed are not formatted), go vet,
-# golangci-lint (.golangci.yml), and shellcheck (.shellcheckrc) over every
-# shell script of the repository and the bats files. Runs every check, then
-# fails if any did.
+# golangci-lint (.golangci.yml), comments that name files or identifiers
+# that do not exist (scripts/checkcomments), and shellcheck (.shellcheckrc)
+# over every shell script of the repository and the bats files. Runs every
+# check, then fails if any did.
 set -u
 : "${LINT_CACHE:?}" "${GOLANGCI_LINT_VERSION:?}" "${GOFUMPT_VERSION:?}"
 GO=${GO:-go}
@@ -39,6 +40,7 @@ check gofmt unformatted gofmt
 check gofumpt unformatted "$LINT_CACHE/gofumpt-$GOFUMPT_VERSION/gofumpt"
 check "go vet" "$GO" vet ./...
 check golangci-lint "$LINT_CACHE/golangci-lint-$GOLANGCI_LINT_VERSION/golangci-lint" run ./...
+check "comment references" "$GO" run ./scripts/checkcomments
 # shellcheck disable=SC2046 # one word a path; none has a space
 check shellcheck shellcheck $(shell_scripts)
 # The bats files, as bash, at warning level (style notes such as `ls | wc -l`

@@ -20,7 +20,7 @@ import (
 	"github.com/berth-runtime/berth/cgroups/stats"
 )
 
-// The TestKernel tests run against a real cgroup2 hierarchy: they create
+// The TestKernel* tests run against a real cgroup2 hierarchy: they create
 // cgroups below $BERTH_CGROUP2 (a cgroup2 directory, such as /sys/fs/cgroup
 // in the VM of tests/cgroupv2/run.sh), apply rendered values, run processes
 // in them and read back what the kernel did. They need root; without the

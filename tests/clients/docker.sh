@@ -74,7 +74,8 @@ check_match "docker load names it" "Loaded image: $IMAGE" "$OUT"
 check_eq "run --rm prints stdout" hello "$(drun --rm "$IMAGE" sh -c 'echo hello; echo to-stderr >&2' 2>"$WORK/stderr")"
 check_eq "run --rm prints stderr" to-stderr "$(cat "$WORK/stderr")"
 check_status "exit code passed through (3)" 3 drun --rm "$IMAGE" sh -c 'exit 3'
-# Docker maps the runtime's error text to 127 / 126 (CONTRACT.md).
+# Docker maps the runtime's error text to 127 / 126 (docs/integration.md,
+# "What clients read").
 check_status "a missing command: 127" 127 drun --rm "$IMAGE" /no/such/binary
 check_status "a command that is not executable: 126" 126 drun --rm "$IMAGE" /etc/passwd
 check_eq "run --rm left no container" "" "$(dockerc ps -aq)"

@@ -79,7 +79,8 @@ check_eq "podman uses the runtime under test" "$RT" "$(podmanc info --format '{{
 check_eq "run --rm prints stdout" hello "$(prun --rm "$IMAGE" sh -c 'echo hello; echo to-stderr >&2' 2>"$WORK/stderr")"
 check_eq "run --rm prints stderr" to-stderr "$(cat "$WORK/stderr")"
 check_status "exit code passed through (3)" 3 prun --rm "$IMAGE" sh -c 'exit 3'
-# Podman maps the runtime's (JSON) error text to 127 / 126 (CONTRACT.md).
+# Podman maps the runtime's (JSON) error text to 127 / 126
+# (docs/integration.md, "What clients read").
 check_status "a missing command: 127" 127 prun --rm "$IMAGE" /no/such/binary
 check_status "a command that is not executable: 126" 126 prun --rm "$IMAGE" /etc/passwd
 check_eq "run --rm left no container" "" "$(podmanc ps -aq)"

@@ -19,7 +19,7 @@ check_state() {
 	jq -e --arg s "$2" '.status == $s' <<<"$st"
 	jq -e '.ociVersion | test("^1\\.")' <<<"$st"
 	jq -e --arg b "$BUNDLE" '.bundle == $b' <<<"$st"
-	# CONTRACT.md: runc's extra fields that callers read
+	# runc's extra fields, which callers read (docs/integration.md, "What clients read")
 	jq -e --arg r "$BUNDLE/rootfs" '.rootfs == $r' <<<"$st"
 	jq -e '.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9:]+)$")' <<<"$st"
 	if [ "$2" = created ] || [ "$2" = running ]; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# --version: the format Docker and containerd parse (CONTRACT.md).
+# --version: the format Docker and containerd parse (docs/integration.md,
+# "What clients read").
 
 load helpers
 
