@@ -23,11 +23,11 @@ type CriuReqType int32
 // The request types berth sends or reads (the others keep their numbers
 // for String).
 const (
-	CriuReqType_EMPTY    CriuReqType = 0 //nolint:revive,stylecheck // the generated package's names
-	CriuReqType_DUMP     CriuReqType = 1 //nolint:revive,stylecheck
-	CriuReqType_RESTORE  CriuReqType = 2 //nolint:revive,stylecheck
-	CriuReqType_PRE_DUMP CriuReqType = 4 //nolint:revive,stylecheck
-	CriuReqType_NOTIFY   CriuReqType = 6 //nolint:revive,stylecheck
+	CriuReqType_EMPTY    CriuReqType = 0
+	CriuReqType_DUMP     CriuReqType = 1
+	CriuReqType_RESTORE  CriuReqType = 2
+	CriuReqType_PRE_DUMP CriuReqType = 4
+	CriuReqType_NOTIFY   CriuReqType = 6
 )
 
 var reqTypeNames = [...]string{
@@ -49,13 +49,13 @@ func (t CriuReqType) String() string {
 type CriuCgMode int32
 
 const (
-	CriuCgMode_IGNORE  CriuCgMode = 0 //nolint:revive,stylecheck // the generated package's names
-	CriuCgMode_CG_NONE CriuCgMode = 1 //nolint:revive,stylecheck
-	CriuCgMode_PROPS   CriuCgMode = 2 //nolint:revive,stylecheck
-	CriuCgMode_SOFT    CriuCgMode = 3 //nolint:revive,stylecheck
-	CriuCgMode_FULL    CriuCgMode = 4 //nolint:revive,stylecheck
-	CriuCgMode_STRICT  CriuCgMode = 5 //nolint:revive,stylecheck
-	CriuCgMode_DEFAULT CriuCgMode = 6 //nolint:revive,stylecheck
+	CriuCgMode_IGNORE  CriuCgMode = 0
+	CriuCgMode_CG_NONE CriuCgMode = 1
+	CriuCgMode_PROPS   CriuCgMode = 2
+	CriuCgMode_SOFT    CriuCgMode = 3
+	CriuCgMode_FULL    CriuCgMode = 4
+	CriuCgMode_STRICT  CriuCgMode = 5
+	CriuCgMode_DEFAULT CriuCgMode = 6
 )
 
 // CriuPageServerInfo is criu_page_server_info.
@@ -118,7 +118,7 @@ type CriuOpts struct {
 	Pid               *int32              // 2
 	LeaveRunning      *bool               // 3
 	ExtUnixSk         *bool               // 4
-	TcpEstablished    *bool               // 5 //nolint:revive,stylecheck // the generated name
+	TcpEstablished    *bool               // 5
 	EvasiveDevices    *bool               // 6
 	ShellJob          *bool               // 7
 	FileLocks         *bool               // 8
@@ -142,7 +142,7 @@ type CriuOpts struct {
 	EmptyNs           *uint32             // 38
 	JoinNs            []*JoinNamespace    // 39
 	FreezeCgroup      *string             // 44
-	TcpSkipInFlight   *bool               // 46 //nolint:revive,stylecheck
+	TcpSkipInFlight   *bool               // 46
 	LazyPages         *bool               // 48
 	StatusFd          *int32              // 49
 	OrphanPtsMaster   *bool               // 50

@@ -28,7 +28,7 @@ func TestSwrkDumpParsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dir.Close()
+	defer func() { _ = dir.Close() }()
 	mode := CriuCgMode_SOFT
 	typ := CriuReqType_DUMP
 	r := swrk(t, &CriuReq{Type: &typ, Opts: &CriuOpts{
@@ -55,7 +55,7 @@ func swrk(t *testing.T, req *CriuReq) *CriuResp {
 	}
 	client := os.NewFile(uintptr(fds[0]), "client")
 	server := os.NewFile(uintptr(fds[1]), "server")
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	// criu's working directory is where it would write its log
 	wd := t.TempDir()
 	cmd := exec.Command(bin, "swrk", "3")
@@ -64,7 +64,7 @@ func swrk(t *testing.T, req *CriuReq) *CriuResp {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	server.Close()
+	_ = server.Close()
 	defer func() { _ = cmd.Wait() }()
 	if _, err := client.Write(Marshal(req)); err != nil {
 		t.Fatal(err)
