@@ -77,6 +77,7 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzConvert$$' -fuzztime $$((400000 * $(FUZZ_SCALE)))x ./specconv
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadState$$' -fuzztime $$((60000 * $(FUZZ_SCALE)))x ./libcontainer
 	$(GO) test -run '^$$' -fuzz '^FuzzRecvMsg$$' -fuzztime $$((150000 * $(FUZZ_SCALE)))x ./libcontainer
+	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $$((50000 * $(FUZZ_SCALE)))x ./internal/criurpc
 
 # tests/reliability (docs/reliability.md), with a soak of CI size.
 reliability: berth

@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/berth-runtime/berth/internal/criurpc"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -95,25 +94,25 @@ func (c *Container) Checkpoint(o CriuOpts) (err error) {
 	defer func() { _ = images.Close() }()
 	cfg := c.State.Config
 	opts := &criurpc.CriuOpts{
-		ImagesDirFd:       proto.Int32(int32(images.Fd())),
-		LogLevel:          proto.Int32(4),
-		LogFile:           proto.String("dump.log"),
-		Root:              proto.String(cfg.Rootfs),
-		ManageCgroups:     proto.Bool(true),
+		ImagesDirFd:       criurpc.Int32(int32(images.Fd())),
+		LogLevel:          criurpc.Int32(4),
+		LogFile:           criurpc.String("dump.log"),
+		Root:              criurpc.String(cfg.Rootfs),
+		ManageCgroups:     criurpc.Bool(true),
 		ManageCgroupsMode: &cgMode,
-		NotifyScripts:     proto.Bool(true),
-		Pid:               proto.Int32(int32(c.State.Pid)),
-		ShellJob:          proto.Bool(o.ShellJob),
-		LeaveRunning:      proto.Bool(o.LeaveRunning),
-		TcpEstablished:    proto.Bool(o.TCPEstablished),
-		TcpSkipInFlight:   proto.Bool(o.TCPSkipInFlight),
-		LinkRemap:         proto.Bool(o.LinkRemap),
-		ExtUnixSk:         proto.Bool(o.ExtUnixSk),
-		FileLocks:         proto.Bool(o.FileLocks),
-		EmptyNs:           proto.Uint32(emptyNs),
-		OrphanPtsMaster:   proto.Bool(true),
-		AutoDedup:         proto.Bool(o.AutoDedup),
-		LazyPages:         proto.Bool(o.LazyPages),
+		NotifyScripts:     criurpc.Bool(true),
+		Pid:               criurpc.Int32(int32(c.State.Pid)),
+		ShellJob:          criurpc.Bool(o.ShellJob),
+		LeaveRunning:      criurpc.Bool(o.LeaveRunning),
+		TcpEstablished:    criurpc.Bool(o.TCPEstablished),
+		TcpSkipInFlight:   criurpc.Bool(o.TCPSkipInFlight),
+		LinkRemap:         criurpc.Bool(o.LinkRemap),
+		ExtUnixSk:         criurpc.Bool(o.ExtUnixSk),
+		FileLocks:         criurpc.Bool(o.FileLocks),
+		EmptyNs:           criurpc.Uint32(emptyNs),
+		OrphanPtsMaster:   criurpc.Bool(true),
+		AutoDedup:         criurpc.Bool(o.AutoDedup),
+		LazyPages:         criurpc.Bool(o.LazyPages),
 		Ps:                ps,
 	}
 	logDir := o.ImagePath
@@ -123,16 +122,16 @@ func (c *Container) Checkpoint(o CriuOpts) (err error) {
 			return err
 		}
 		defer func() { _ = work.Close() }()
-		opts.WorkDirFd = proto.Int32(int32(work.Fd()))
+		opts.WorkDirFd = criurpc.Int32(int32(work.Fd()))
 		logDir = o.WorkPath
 	}
 	if o.ParentPath != "" {
 		// CRIU resolves it from the image directory.
-		opts.ParentImg = proto.String(o.ParentPath)
-		opts.TrackMem = proto.Bool(true)
+		opts.ParentImg = criurpc.String(o.ParentPath)
+		opts.TrackMem = criurpc.Bool(true)
 	}
 	if o.LazyPages && o.StatusFd >= 0 {
-		opts.StatusFd = proto.Int32(int32(o.StatusFd))
+		opts.StatusFd = criurpc.Int32(int32(o.StatusFd))
 	}
 	// A namespace joined by path belongs to someone else: CRIU is told it
 	// is external, and restore hands it back the same (or a new) one.
@@ -145,15 +144,15 @@ func (c *Container) Checkpoint(o CriuOpts) (err error) {
 		// The freezer stops the whole tree at once (CRIU otherwise uses
 		// ptrace, one task at a time).
 		if p := m.Paths()["freezer"]; p != "" {
-			opts.FreezeCgroup = proto.String(p)
+			opts.FreezeCgroup = criurpc.String(p)
 		} else if p := m.Paths()[""]; p != "" && len(m.Paths()) == 1 {
-			opts.FreezeCgroup = proto.String(p)
+			opts.FreezeCgroup = criurpc.String(p)
 		}
 	}
 	t := criurpc.CriuReqType_DUMP
 	if o.PreDump {
 		t = criurpc.CriuReqType_PRE_DUMP
-		opts.TrackMem = proto.Bool(true)
+		opts.TrackMem = criurpc.Bool(true)
 	} else {
 		if err := c.dumpMounts(opts); err != nil {
 			return err
@@ -224,7 +223,7 @@ func addExtMnt(opts *criurpc.CriuOpts, key, val string) {
 			return
 		}
 	}
-	opts.ExtMnt = append(opts.ExtMnt, &criurpc.ExtMountMap{Key: proto.String(key), Val: proto.String(val)})
+	opts.ExtMnt = append(opts.ExtMnt, &criurpc.ExtMountMap{Key: criurpc.String(key), Val: criurpc.String(val)})
 }
 
 // criuNsKey is the key of an external namespace, as runc names it
@@ -297,7 +296,7 @@ func pageServer(s string) (*criurpc.CriuPageServerInfo, error) {
 	if err != nil || port == 0 {
 		return nil, fmt.Errorf("--page-server %q: port %q is not a port number", s, s[i+1:])
 	}
-	return &criurpc.CriuPageServerInfo{Address: proto.String(s[:i]), Port: proto.Int32(int32(port))}, nil
+	return &criurpc.CriuPageServerInfo{Address: criurpc.String(s[:i]), Port: criurpc.Int32(int32(port))}, nil
 }
 
 // checkStatusFd checks --status-fd is an open, writable fd.

@@ -10,12 +10,11 @@ import (
 	"strings"
 	"time"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/internal/criurpc"
 	"github.com/berth-runtime/berth/internal/logs"
 	"github.com/berth-runtime/berth/internal/proc"
 	"github.com/berth-runtime/berth/libcontainer/configs"
@@ -120,29 +119,29 @@ func Restore(o RestoreOpts) (c *Container, err error) {
 	defer r.unbindRoot()
 
 	opts := &criurpc.CriuOpts{
-		ImagesDirFd:       proto.Int32(int32(images.Fd())),
-		EvasiveDevices:    proto.Bool(true),
-		LogLevel:          proto.Int32(4),
-		LogFile:           proto.String("restore.log"),
-		RstSibling:        proto.Bool(true),
-		Root:              proto.String(root),
-		ManageCgroups:     proto.Bool(true),
+		ImagesDirFd:       criurpc.Int32(int32(images.Fd())),
+		EvasiveDevices:    criurpc.Bool(true),
+		LogLevel:          criurpc.Int32(4),
+		LogFile:           criurpc.String("restore.log"),
+		RstSibling:        criurpc.Bool(true),
+		Root:              criurpc.String(root),
+		ManageCgroups:     criurpc.Bool(true),
 		ManageCgroupsMode: &cgMode,
-		NotifyScripts:     proto.Bool(true),
-		ShellJob:          proto.Bool(o.Criu.ShellJob),
-		ExtUnixSk:         proto.Bool(o.Criu.ExtUnixSk),
-		TcpEstablished:    proto.Bool(o.Criu.TCPEstablished),
-		FileLocks:         proto.Bool(o.Criu.FileLocks),
-		EmptyNs:           proto.Uint32(emptyNs),
-		OrphanPtsMaster:   proto.Bool(true),
-		AutoDedup:         proto.Bool(o.Criu.AutoDedup),
-		LazyPages:         proto.Bool(o.Criu.LazyPages),
+		NotifyScripts:     criurpc.Bool(true),
+		ShellJob:          criurpc.Bool(o.Criu.ShellJob),
+		ExtUnixSk:         criurpc.Bool(o.Criu.ExtUnixSk),
+		TcpEstablished:    criurpc.Bool(o.Criu.TCPEstablished),
+		FileLocks:         criurpc.Bool(o.Criu.FileLocks),
+		EmptyNs:           criurpc.Uint32(emptyNs),
+		OrphanPtsMaster:   criurpc.Bool(true),
+		AutoDedup:         criurpc.Bool(o.Criu.AutoDedup),
+		LazyPages:         criurpc.Bool(o.Criu.LazyPages),
 	}
 	if o.Criu.LsmProfile != "" {
-		opts.LsmProfile = proto.String(o.Criu.LsmProfile)
+		opts.LsmProfile = criurpc.String(o.Criu.LsmProfile)
 	}
 	if o.Criu.LsmMountContext != "" {
-		opts.LsmMountContext = proto.String(o.Criu.LsmMountContext)
+		opts.LsmMountContext = criurpc.String(o.Criu.LsmMountContext)
 	}
 	logDir := o.Criu.ImagePath
 	if o.Criu.WorkPath != "" {
@@ -151,7 +150,7 @@ func Restore(o RestoreOpts) (c *Container, err error) {
 			return nil, err
 		}
 		defer func() { _ = work.Close() }()
-		opts.WorkDirFd = proto.Int32(int32(work.Fd()))
+		opts.WorkDirFd = criurpc.Int32(int32(work.Fd()))
 		logDir = o.Criu.WorkPath
 	}
 	extra, err := restoreNamespaces(opts, o.Config)
@@ -166,7 +165,7 @@ func Restore(o RestoreOpts) (c *Container, err error) {
 	// which is berth's: the restored process gets the caller's pipes.
 	for i, s := range fds {
 		if strings.HasPrefix(s, "pipe:") {
-			opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: proto.String(s), Fd: proto.Int32(int32(i))})
+			opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: criurpc.String(s), Fd: criurpc.Int32(int32(i))})
 		}
 	}
 	s := &swrk{bin: bin, extra: extra, started: func(pid int) error {
@@ -252,9 +251,9 @@ func (r *restorer) enterCgroups(pid int, opts *criurpc.CriuOpts) error {
 		if len(parts) != 3 {
 			continue
 		}
-		cr := &criurpc.CgroupRoot{Path: proto.String(parts[2])}
+		cr := &criurpc.CgroupRoot{Path: criurpc.String(parts[2])}
 		if parts[1] != "" {
-			cr.Ctrl = proto.String(parts[1])
+			cr.Ctrl = criurpc.String(parts[1])
 		}
 		opts.CgRoot = append(opts.CgRoot, cr)
 	}
@@ -373,9 +372,9 @@ func restoreNamespaces(opts *criurpc.CriuOpts, cfg *configs.Config) ([]*os.File,
 			}
 			extra = append(extra, f)
 			opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{
-				Key: proto.String(criuNsKey(ns.Type)),
+				Key: criurpc.String(criuNsKey(ns.Type)),
 				// 0-2 stdio, 3 the swrk socket
-				Fd: proto.Int32(int32(3 + len(extra))),
+				Fd: criurpc.Int32(int32(3 + len(extra))),
 			})
 		case "cgroup":
 			return extra, fmt.Errorf("linux.namespaces cgroup path %s: CRIU cannot join an existing cgroup namespace", ns.Path)
@@ -384,7 +383,7 @@ func restoreNamespaces(opts *criurpc.CriuOpts, cfg *configs.Config) ([]*os.File,
 			if name == "" {
 				name = ns.Type
 			}
-			opts.JoinNs = append(opts.JoinNs, &criurpc.JoinNamespace{Ns: proto.String(name), NsFile: proto.String(ns.Path)})
+			opts.JoinNs = append(opts.JoinNs, &criurpc.JoinNamespace{Ns: criurpc.String(name), NsFile: criurpc.String(ns.Path)})
 		}
 	}
 	return extra, nil

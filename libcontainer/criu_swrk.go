@@ -10,10 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/berth-runtime/berth/internal/criurpc"
 	"github.com/berth-runtime/berth/internal/logs"
 )
 
@@ -161,7 +160,7 @@ func (s *swrk) run(req *criurpc.CriuReq) (*criurpc.CriuResp, error) {
 		}
 		fd := recvdFd(oob[:oobn])
 		r := new(criurpc.CriuResp)
-		if err := proto.Unmarshal(buf[:n], r); err != nil {
+		if err := criurpc.Unmarshal(buf[:n], r); err != nil {
 			closeFd(fd)
 			return nil, fmt.Errorf("criu's answer: %w", err)
 		}
@@ -188,7 +187,7 @@ func (s *swrk) run(req *criurpc.CriuReq) (*criurpc.CriuResp, error) {
 			closeFd(fd)
 		}
 		t := criurpc.CriuReqType_NOTIFY
-		if err := s.send(client, &criurpc.CriuReq{Type: &t, NotifySuccess: proto.Bool(true)}); err != nil {
+		if err := s.send(client, &criurpc.CriuReq{Type: &t, NotifySuccess: criurpc.Bool(true)}); err != nil {
 			return nil, err
 		}
 	}
@@ -207,11 +206,7 @@ func (s *swrk) run(req *criurpc.CriuReq) (*criurpc.CriuResp, error) {
 }
 
 func (s *swrk) send(client *os.File, req *criurpc.CriuReq) error {
-	b, err := proto.Marshal(req)
-	if err != nil {
-		return err
-	}
-	if _, err := client.Write(b); err != nil {
+	if _, err := client.Write(criurpc.Marshal(req)); err != nil {
 		return fmt.Errorf("write to criu: %w", err)
 	}
 	return nil

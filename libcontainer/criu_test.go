@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
+	"github.com/berth-runtime/berth/internal/criurpc"
 )
 
 func TestCriuFlags(t *testing.T) {

@@ -86,18 +86,30 @@ type State struct {
 }
 
 // saveState writes state.json atomically: a reader sees the old or the new
-// file, never half of one, even across a crash (fsync before rename).
+// file, never half of one, whether berth is killed during the write (the
+// rename is atomic in the page cache every process shares) or the machine
+// crashes (the file is synced before the rename).
+//
+// Only a state past "creating" is synced. The saves during create (cgroup
+// paths before the cgroups exist, then init's pid) serve one reader: a
+// delete --force after berth itself was killed half-way, on a machine still
+// up, for which the rename suffices. After a machine crash no process or
+// cgroup of the container survives, so a "creating" state has nothing left
+// to describe: if its unsynced file comes back empty or torn, it reads as
+// corrupt and delete --force removes the directory (runc syncs none of its
+// state writes). So a create syncs state.json once ("created") instead of
+// four times.
 func saveState(dir string, s *State) error {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, stateFile), b, 0o600)
+	return writeFileAtomic(filepath.Join(dir, stateFile), b, 0o600, s.Status != Creating)
 }
 
-// WriteFileAtomic writes b to a temporary file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+// writeFileAtomic writes b to a temporary file beside path, syncs it when
+// durable is set, and renames it over path.
+func writeFileAtomic(path string, b []byte, mode os.FileMode, durable bool) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -106,7 +118,7 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 	if _, err = f.Write(b); err == nil {
 		err = f.Chmod(mode)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -123,12 +135,14 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 }
 
 // WritePidFile writes pid to path atomically (containerd reads it at once).
+// It is not synced: a host pid means nothing after the crash a sync would
+// guard against.
 func WritePidFile(path string, pid int) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(abs, []byte(fmt.Sprint(pid)), 0o644)
+	return writeFileAtomic(abs, []byte(fmt.Sprint(pid)), 0o644, false)
 }
 
 func loadState(dir, id string) (*State, error) {

@@ -20,6 +20,7 @@ type results struct {
 	samples    map[string]map[string][]float64 // metric -> runtime -> ms
 	runRSS     map[string][]float64            // KiB, ru_maxrss of `run`
 	runFaults  map[string][]float64            // ru_minflt of `run` and what it reaped
+	cmdFaults  map[string]map[string][]float64 // command -> runtime -> ru_minflt
 	tp         map[string]float64              // containers/s
 	tpDetail   map[string]string
 	idle       map[string]map[string][]float64 // runtime -> field -> KiB
@@ -90,6 +91,7 @@ func (b *bench) measure() error {
 		{"1-3/7 latency: run; create, start, delete; exec", b.measureLatency},
 		{"4/7 throughput", b.measureThroughput},
 		{"5/7 peak RSS of the runtime, memory of a created container's init", b.measureMemory},
+		{"5b/7 page faults of each command", b.measureCommandFaults},
 		{"6/7 smallest memory limit", b.measureMemLimit},
 		{"7/7 binary size", b.measureSize},
 	}

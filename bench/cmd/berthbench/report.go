@@ -45,6 +45,14 @@ type row struct {
 	f     func(float64) string
 }
 
+// count formats a number of events; NaN (no samples, as for floor) is "–".
+func count(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
 func ms(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
@@ -87,6 +95,13 @@ func (b *bench) rows() []row {
 		flt.vals[name] = pct(xs, 0.5)
 	}
 	rs = append(rs, flt)
+	for _, cmd := range faultCommands {
+		r := row{label: fmt.Sprintf("page faults of `%s` (ru_minflt of the command and what it reaped, p50)", cmd), vals: map[string]float64{}, f: count}
+		for name, xs := range b.res.cmdFaults[cmd] {
+			r.vals[name] = pct(xs, 0.5)
+		}
+		rs = append(rs, r)
+	}
 	for _, f := range []struct{ key, label string }{
 		{"VmHWM", "created container's init: VmHWM (peak RSS)"},
 		{"VmRSS", "created container's init: VmRSS"},
