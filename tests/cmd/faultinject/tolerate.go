@@ -35,10 +35,6 @@ var tolerable = []struct {
 		"the Go runtime's start: huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional (read in the process's own cgroup, which for init is the container's)",
 	},
 	{
-		regexp.MustCompile(`^openat\([^,]*, "([^"]*/berth|/)", O_RDONLY\|O_CLOEXEC\)$`), 9,
-		"the protobuf module's package init (linked for CRIU's RPC) hashes the executable to seed its output randomisation, and does without when it cannot read it (in init, whose executable is the sealed copy, os.Executable names \"/\")",
-	},
-	{
 		regexp.MustCompile(`^openat\([^,]*, "/proc/self/uid_map"`), 0,
 		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file",
 	},
