@@ -51,4 +51,8 @@ void do_cap_bounding(struct step *s);
 void do_caps(struct step *s);
 void do_drop_kept(struct step *s);
 
+/* rootfs.c: runs s if it is a rootfs step (ops 50-99) and returns 1,
+ * else returns 0. */
+int rootfs_step(struct step *s);
+
 #endif

@@ -4,6 +4,9 @@ package plan
 // (nsenter/plan.h); TestOpsMatchC keeps the two lists equal.
 type Op uint16
 
+// Op numbers: 1-49 process and create steps (exec.c, create), 50-99 the
+// rootfs (nsenter/rootfs.c and the files it dispatches to).
+
 // The steps of an exec plan, in the order the compiler emits them (the
 // executor runs them in the order given). The items of each are listed.
 const (
