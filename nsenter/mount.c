@@ -221,7 +221,9 @@ static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const c
 		step_fail(s, err, "mount tmpfs for %s", t->path);
 	}
 	target_proc(t, p, sizeof(p));
-	snprintf(from, sizeof(from), "%s/", p);
+	/* "/.", not "/": nftw strips trailing slashes, and would then see
+	 * the magic link itself. */
+	snprintf(from, sizeof(from), "%s/.", p);
 	if (copy_tree(from, tmp, &e) < 0) {
 		umount2(tmp, MNT_DETACH);
 		rmdir(tmp);
