@@ -26,6 +26,12 @@ type createInputs struct {
 	fifoFd int
 }
 
+// rootfsSteps are the rootfs engineer's compilers (libcontainer/rootfs),
+// a variable so that the compiler's tests can stand in for them.
+var rootfsSteps = struct {
+	prepare, enter, protect func(*configs.Config, *plan.Plan) error
+}{rootfs.CompilePrepare, rootfs.CompileEnter, rootfs.CompileProtect}
+
 // compileCreatePlan turns a container's config into the plan the C stage
 // runs as its init (nsenter/create.c), in the order of the Go init's
 // runInit and finishInit, which it replaces. The rootfs steps are
@@ -40,7 +46,7 @@ func compileCreatePlan(cfg *configs.Config, in createInputs) ([]byte, []string, 
 		// keys.
 		pl.Add(plan.OpKeyring, "join session keyring")
 	}
-	if err := rootfs.CompilePrepare(cfg, pl); err != nil {
+	if err := rootfsSteps.prepare(cfg, pl); err != nil {
 		return nil, nil, err
 	}
 	if hasCreateHooks(cfg) {
@@ -55,7 +61,7 @@ func compileCreatePlan(cfg *configs.Config, in createInputs) ([]byte, []string, 
 		}
 		pl.Add(plan.OpHooks, "hooks", items...)
 	}
-	if err := rootfs.CompileEnter(cfg, pl); err != nil {
+	if err := rootfsSteps.enter(cfg, pl); err != nil {
 		return nil, nil, err
 	}
 	if cfg.Hostname != "" {
@@ -68,7 +74,7 @@ func compileCreatePlan(cfg *configs.Config, in createInputs) ([]byte, []string, 
 		pl.Add(plan.OpLoopback, "loopback")
 	}
 	addSysctls(pl, cfg.Sysctl)
-	if err := rootfs.CompileProtect(cfg, pl); err != nil {
+	if err := rootfsSteps.protect(cfg, pl); err != nil {
 		return nil, nil, err
 	}
 	if _, own := cfg.NamespacePath("mount"); own {
