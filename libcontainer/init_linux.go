@@ -27,7 +27,8 @@ type initEnv struct {
 	cfgPipe  *os.File
 	fifoFd   int
 	preserve int
-	// id and bundle are for the state the hooks init runs get.
+	// id and bundle are for the state the hooks init runs get (from the
+	// config pipe's message).
 	id, bundle string
 }
 
@@ -63,8 +64,6 @@ func readInitEnv() (*initEnv, error) {
 		cfgPipe:  os.NewFile(uintptr(cfg), "config"),
 		fifoFd:   fifo,
 		preserve: pres,
-		id:       os.Getenv(envID),
-		bundle:   os.Getenv(envBundle),
 	}, nil
 }
 
@@ -121,6 +120,7 @@ func runInit(env *initEnv) error {
 		return step("read config", fmt.Errorf("malformed config from parent: %w", err))
 	}
 	cfg := *data.Config
+	env.id, env.bundle = data.ID, data.Bundle
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
 		return step("setsid", err)
 	}

@@ -57,8 +57,6 @@ const (
 	envConfigPipe = "_BERTH_CONFIGPIPE"
 	envFifoFd     = "_BERTH_FIFOFD"
 	envPreserve   = "_BERTH_PRESERVEFDS"
-	envID         = "_BERTH_ID"
-	envBundle     = "_BERTH_BUNDLE"
 )
 
 // Create makes the container: state directory, init process in its
@@ -129,6 +127,9 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	if err := saveState(dir, c.State); err != nil {
 		return nil, err
 	}
+	if err := sp.compileCreate(); err != nil {
+		return nil, err
+	}
 	if err := sp.start(); err != nil {
 		return nil, err
 	}
@@ -157,8 +158,9 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
-	// plan: exec's plan (exec_plan.go), which the C stage runs in place
-	// of the Go init; nil for create.
+	// plan: the plan the C stage runs in place of the Go init: exec's
+	// (exec_plan.go), or create's (create_plan.go) when the C stage can
+	// run the whole config; nil when create falls back to the Go init.
 	plan    []byte
 	cgroups cgroups.Manager // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
@@ -217,22 +219,21 @@ func (sp *spawner) start() error {
 		}
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
 	}
+	// The fds init gets: stdio, the preserved ones, then these (see
+	// fifoFdInInit).
 	base := 3 + sp.o.PreserveFDs
 	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR)
 	cmd.Env = []string{
 		envInitPipe + "=" + strconv.Itoa(base),
 		envConfigPipe + "=" + strconv.Itoa(base+1),
 		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
-		// For the state that createContainer and startContainer hooks get.
-		envID + "=" + sp.o.ID,
-		envBundle + "=" + sp.o.Bundle,
 		// init is sequential: one P spares the Go runtime the threads
 		// (and their page faults) it starts to keep idle Ps busy.
 		"GOMAXPROCS=1",
 	}
 	if fifoFd != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
-		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(base+2))
+		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(sp.fifoFdInInit()))
 	}
 	var logW *os.File
 	if logs.Debugging {
@@ -311,9 +312,14 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 	return f, nil
 }
 
-// initData is what init reads from the config pipe.
+// initData is what the Go init reads from the config pipe: the one
+// message with its inputs (the C stage's are in the bootstrap and the
+// plan).
 type initData struct {
 	Config *configs.Config `json:"config"`
+	// ID and Bundle are for the state the hooks init runs get.
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
 }
 
 // sendConfig writes the config on its own pipe (it can be larger than a
@@ -321,7 +327,7 @@ type initData struct {
 func (sp *spawner) sendConfig() error {
 	b, err := sp.plan, error(nil)
 	if b == nil {
-		b, err = json.Marshal(initData{Config: sp.o.Config})
+		b, err = json.Marshal(initData{Config: sp.o.Config, ID: sp.o.ID, Bundle: sp.o.Bundle})
 	}
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
@@ -381,6 +387,11 @@ func writeTimeOffsets(pid int, offsets map[string]specs.LinuxTimeOffset) error {
 func (sp *spawner) drive() error {
 	cfg := sp.o.Config
 	boot := bootstrap(cfg, sp.idmaps)
+	if sp.exec {
+		boot += "mode exec\n"
+	} else {
+		boot += "mode create\n"
+	}
 	if sp.plan != nil {
 		boot += "plan\n"
 	}
@@ -498,7 +509,7 @@ func (sp *spawner) drive() error {
 				sp.o.Warn(m.Msg)
 			}
 		case msgReady:
-			if sp.plan != nil {
+			if sp.exec {
 				return sp.awaitExecve()
 			}
 			if !sp.exec {

@@ -16,7 +16,6 @@
 enum plan_op {
 	OP_SETSID = 1,
 	OP_CONSOLE = 2,
-	OP_OOM_SCORE_ADJ = 3,
 	OP_ENV = 4,
 	OP_HOME = 5,
 	OP_ARGS = 6,
@@ -39,6 +38,19 @@ enum plan_op {
 	OP_EXEC_LABEL = 23,
 	OP_DROP_KEPT = 24,
 	OP_EXECVE = 25,
+	/* create only (create.c, hooks.c) */
+	OP_KEYRING = 26,
+	OP_HOOKS_SYNC = 27,
+	OP_HOOKS = 28,
+	OP_HOSTNAME = 29,
+	OP_DOMAINNAME = 30,
+	OP_LOOPBACK = 31,
+	OP_SYSCTL = 32,
+	OP_REOPEN_DEV_NULL = 33,
+	OP_LISTEN_PID = 34,
+	OP_FIFO_WAIT = 35,
+	OP_FIFO_OK = 36,
+	/* rootfs (rootfs.c and the files it dispatches to) */
 	OP_ROOT_BIND = 50,
 	OP_MOUNT = 51,
 	OP_CGROUP_MOUNT = 52,

@@ -16,8 +16,8 @@ const (
 	// container's devpts, makes it stdio and the controlling terminal,
 	// sends the master to the parent and waits for console-done.
 	OpConsole Op = 2
-	// OpOOMScoreAdj: value (u, signed).
-	OpOOMScoreAdj Op = 3
+	// Op 3 was the stage's own oom_score_adj: the parent writes it
+	// (libcontainer/oomscore.go), so it is no step.
 	// OpEnv: count, then that many strings: the environment, final but
 	// for HOME.
 	OpEnv Op = 4
@@ -68,6 +68,41 @@ const (
 	OpDropKept Op = 24
 	// OpExecve: no items; args, env and the looked-up path are known.
 	OpExecve Op = 25
+)
+
+// The steps only create's init runs (nsenter/create.c, hooks.c), 26-49,
+// listed in the order the create plan has them.
+const (
+	// OpKeyring: no items. Joins a new session keyring (a kernel without
+	// keyrings, or one that refuses, is not an error).
+	OpKeyring Op = 26
+	// OpHooksSync: no items. Sends hooks, waits for hooks-done: the
+	// parent runs the prestart and createRuntime hooks meanwhile.
+	OpHooksSync Op = 27
+	// OpHooks: kind (s), directory to enter first (s, "" none), the
+	// state JSON before and after init's pid (s s), count, then per hook:
+	// path (s), timeout in seconds (u, 0 none), argc, args (s...), envc,
+	// env (s...).
+	OpHooks Op = 28
+	// OpHostname: name (s).
+	OpHostname Op = 29
+	// OpDomainname: name (s).
+	OpDomainname Op = 30
+	// OpLoopback: no items. Brings lo up.
+	OpLoopback Op = 31
+	// OpSysctl: key (s), path under /proc/sys (s), value (s).
+	OpSysctl Op = 32
+	// OpReopenDevNull: no items. A stdio fd on a /dev/null not the
+	// container's is reopened on the container's.
+	OpReopenDevNull Op = 33
+	// OpListenPid: no items. Appends LISTEN_PID=<init's pid> to the
+	// environment (sd_listen_fds(3) checks it).
+	OpListenPid Op = 34
+	// OpFifoWait: the O_PATH fd of exec.fifo (u). Opens it for writing,
+	// which blocks until start; from here failures go to the fifo.
+	OpFifoWait Op = 35
+	// OpFifoOK: no items. Writes "0" to the fifo: start goes on.
+	OpFifoOK Op = 36
 )
 
 // Exec label kinds of OpExecLabel.
