@@ -207,7 +207,7 @@ static void idmapped(struct step *s, struct rstep *r)
 }
 
 /* tmpcopyup mounts a tmpfs over t holding a copy of what was there. */
-static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *data)
+static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *src, const char *data)
 {
 	unsigned long flags = (unsigned long)r->u[3];
 	char tmp[] = "/tmp/berth-tmpcopyupXXXXXX", p[64], from[80];
@@ -215,7 +215,7 @@ static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const c
 
 	if (!mkdtemp(tmp))
 		step_fail(s, errno, "mkdirtemp /tmp/berth-tmpcopyup*");
-	if (mount(r->str[0], tmp, "tmpfs", flags & ~(unsigned long)MS_RDONLY, data) < 0) {
+	if (mount(src, tmp, "tmpfs", flags & ~(unsigned long)MS_RDONLY, data) < 0) {
 		int err = errno;
 		rmdir(tmp);
 		step_fail(s, err, "mount tmpfs for %s", t->path);
@@ -287,7 +287,7 @@ void do_mount(struct step *s, struct rstep *r)
 		idmapped(s, r);
 		return;
 	}
-	if (kind == MOUNT_BIND) {
+	if (kind == MOUNT_BIND || (how & HOW_BIND_SOURCE)) {
 		struct stat st;
 		if ((how & HOW_ASK_SOURCE) && stat(src, &st) < 0 && errno == EACCES) {
 			srcfd = ask_mount_source(index, why, sizeof(why));
@@ -309,7 +309,7 @@ void do_mount(struct step *s, struct rstep *r)
 		rootfs_fail(s, &e, "mount destination");
 	}
 	if (kind == MOUNT_TMPCOPYUP) {
-		tmpcopyup(s, r, &t, data);
+		tmpcopyup(s, r, &t, src, data);
 	} else if (kind == MOUNT_BIND) {
 		bind_mount(s, r, &t, src);
 	} else {

@@ -74,6 +74,7 @@ enum plan_op {
 #define HOW_ASK_SOURCE 4
 #define HOW_USERNS 8
 #define HOW_KEEP_RW 16
+#define HOW_BIND_SOURCE 32
 #define ENTER_PIVOT 0
 #define ENTER_NO_PIVOT 1
 #define ENTER_CHROOT 2

@@ -165,6 +165,7 @@ const (
 	HowAskSource   = 1 << 2 // bind: an unreachable source is opened by the parent
 	HowUserNS      = 1 << 3 // in a user namespace: locked flags are kept
 	HowKeepRW      = 1 << 4 // tmpcopyup of /dev: no read-only remount
+	HowBindSource  = 1 << 5 // tmpcopyup of a bind: its source is stat'ed (and asked for) as a bind's
 )
 
 // Modes of OpEnter.

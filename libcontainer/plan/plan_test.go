@@ -138,7 +138,7 @@ func TestOpsMatchC(t *testing.T) {
 		"LABEL_APPARMOR": LabelAppArmor, "LABEL_SELINUX": LabelSELinux,
 		"MOUNT_FS": MountFS, "MOUNT_BIND": MountBind, "MOUNT_IDMAP": MountIDMap, "MOUNT_TMPCOPYUP": MountTmpcopyup,
 		"HOW_INHERIT_MODE": HowInheritMode, "HOW_ORDINARY_DIR": HowOrdinaryDir, "HOW_ASK_SOURCE": HowAskSource,
-		"HOW_USERNS": HowUserNS, "HOW_KEEP_RW": HowKeepRW,
+		"HOW_USERNS": HowUserNS, "HOW_KEEP_RW": HowKeepRW, "HOW_BIND_SOURCE": HowBindSource,
 		"ENTER_PIVOT": EnterPivot, "ENTER_NO_PIVOT": EnterNoPivot, "ENTER_CHROOT": EnterChroot,
 	} {
 		if !regexp.MustCompile(`#define ` + name + ` ` + strconv.Itoa(v) + `\b`).Match(h) {

@@ -21,8 +21,9 @@ import (
 // nodes and links, which cgroup hierarchies, which host mounts to hide),
 // and C does only what needs the container's mount namespace: resolve
 // beneath the root, stat, mkdir, mknod, copy up, mount, pivot_root.
-// A config the C stage cannot execute returns plan.ErrUnsupported (wrapped,
-// saying what), and create keeps the Go init.
+// A config the C stage could not execute would return plan.ErrUnsupported
+// (wrapped, saying what) for create to keep the Go init; every config that
+// Prepare, Enter and ProtectPaths take compiles now.
 
 // CompilePrepare appends the steps that mount the container's filesystems.
 func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
@@ -78,12 +79,15 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 	switch {
 	case m.IDMap != nil:
 		kind = plan.MountIDMap
-	case m.Tmpcopyup && bind:
-		return fmt.Errorf("%s: tmpcopyup of a bind mount: %w", field, plan.ErrUnsupported)
 	case m.Tmpcopyup:
 		kind = plan.MountTmpcopyup
 		if isDevMount(m) {
 			how |= plan.HowKeepRW
+		}
+		if bind {
+			// As mountOne: the source is a bind's (stat for a file or
+			// directory destination), the mount a tmpfs.
+			how |= plan.HowBindSource
 		}
 	case bind:
 		kind = plan.MountBind
@@ -98,7 +102,7 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 		}
 	}
 	// hostSource: only a runtime with the host's credentials can help.
-	if kind == plan.MountBind && userns && !cfg.Rootless {
+	if bind && kind != plan.MountIDMap && userns && !cfg.Rootless {
 		how |= plan.HowAskSource
 	}
 	if m.Type == "tmpfs" && !m.IsBind() {
