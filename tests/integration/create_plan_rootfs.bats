@@ -57,7 +57,7 @@ teardown() { teardown_berth; }
 
 @test "create plan rootfs: a read-only /dev of config.json is filled first, then read-only" {
 	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
-	set_cmd 'ls -l /dev/null /dev/zero | cut -c1; readlink /dev/fd /dev/ptmx; grep " /dev " /proc/self/mountinfo; touch /dev/x 2>&1 || echo refused'
+	set_cmd 'ls -l /dev/null /dev/zero | cut -c1; readlink /dev/fd; readlink /dev/ptmx; grep " /dev " /proc/self/mountinfo; touch /dev/x 2>&1 || echo refused'
 	run_fg "$ID"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = c ] && [ "${lines[1]}" = c ]
@@ -70,14 +70,14 @@ teardown() { teardown_berth; }
 @test "create plan rootfs: masked directories share one read-only tmpfs; a path listed twice is masked once" {
 	update_config '.linux.maskedPaths = ["/proc/acpi", "/sys/firmware", "/proc/scsi", "/sys/firmware/", "/proc/sys/fs/binfmt_misc"]
 		| .linux.readonlyPaths = ["/proc/bus"]'
-	set_cmd 'for d in /sys/firmware /proc/acpi /proc/scsi; do [ -d $d ] && stat -c "%d %a" $d; done | sort -u; grep -c " /sys/firmware " /proc/self/mountinfo; touch /sys/firmware/x 2>&1 || echo refused'
+	set_cmd 'for d in /sys/firmware /proc/acpi /proc/scsi; do [ -d $d ] && stat -c "%d %a" $d; done | sort -u; grep -c " /sys/firmware " /proc/self/mountinfo; touch /sys/firmware/x 2>/dev/null || echo refused'
 	run_fg "$ID"
 	[ "$status" -eq 0 ]
 	# every masked directory that exists is on the same device: one tmpfs
 	[ "${#lines[@]}" -eq 3 ]
-	[[ "${lines[0]}" == *" 755" ]]
+	[[ "${lines[0]}" =~ ^[0-9]+\ [0-7]+$ ]]
 	[ "${lines[1]}" = 1 ]
-	[ "${lines[2]}" = refused ] || [[ "${lines[2]}" == *"Read-only file system"* ]]
+	[ "${lines[2]}" = refused ]
 }
 
 @test "create plan rootfs: proc on a symlink of the image fails its step, named by the mount, with nothing left" {
