@@ -181,16 +181,13 @@ type result struct {
 	err    string           // the step's error, as the parent words it
 	field  string           // the step that failed
 	debug  string
+	raw    []string // the messages on the sync socket
 }
 
 // runPlan compiles cfg's rootfs steps (Prepare, Enter, Protect, in the
 // create executor's order) and runs them in a new mount namespace.
 func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting needs root")
-	}
-	bin := buildRootfsRun(t)
 	p := plan.New()
 	for _, c := range []func(*configs.Config, *plan.Plan) error{CompilePrepare, CompileEnter, CompileProtect} {
 		if err := c(cfg, p); err != nil {
@@ -201,6 +198,17 @@ func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runPlanBytes(t, b, checks...)
+}
+
+// runPlanBytes runs an encoded plan with rootfsrun, the test standing in
+// for berth's parent on the sync socket.
+func runPlanBytes(t *testing.T, b []byte, checks ...string) result {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	bin := buildRootfsRun(t)
 	pf := filepath.Join(t.TempDir(), "plan")
 	if err := os.WriteFile(pf, b, 0o600); err != nil {
 		t.Fatal(err)
@@ -210,7 +218,7 @@ func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 		t.Fatal(err)
 	}
 	parent, child := os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
-	defer parent.Close()
+	defer func() { _ = parent.Close() }()
 	cmd := exec.Command(bin, append([]string{"run", pf}, checks...)...)
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Env = []string{"ASAN_OPTIONS=detect_leaks=0"}
@@ -218,7 +226,7 @@ func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
-	child.Close()
+	_ = child.Close()
 	var r result
 	r.debug = stderr.String()
 	if err := unix.SetNonblock(fds[0], true); err != nil {
@@ -237,6 +245,7 @@ func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 		if err := json.Unmarshal(buf[:n], &m); err != nil {
 			t.Fatalf("malformed message %q: %v", buf[:n], err)
 		}
+		r.raw = append(r.raw, string(buf[:n]))
 		if m.Type == "error" {
 			r.field, r.err = m.Step, m.Msg
 			if m.Errno != 0 {
