@@ -110,3 +110,67 @@ const (
 	LabelAppArmor = 1
 	LabelSELinux  = 2
 )
+
+// The rootfs steps of a create plan (libcontainer/rootfs/compile*.go emits
+// them; nsenter/rootfs.c dispatches them). Every path is resolved by the C
+// stage inside the rootfs (openat2 RESOLVE_IN_ROOT).
+const (
+	// OpRootBind: in mount ns (u), propagation of / (u, 0: none), mount
+	// to make private first (s, "": none), rootfs (s). Binds the rootfs
+	// on itself (pivot_root needs a mount point) and opens it.
+	OpRootBind Op = 50
+	// OpMount: index (u), kind (u, Mount*), how (u, How* bits), flags,
+	// cleared flags (u u), source, destination, fstype, data, host
+	// fallback source (s x5), count, propagation flags (u...), attr set,
+	// attr clr (u u).
+	OpMount Op = 51
+	// OpCgroupMount: index, flags, cgroup ns (u u u), destination (s),
+	// whole (u: one cgroup2 hierarchy at /sys/fs/cgroup), count, then per
+	// hierarchy fstype, key, mount point, root, name (s x5); count,
+	// propagation (u...), attr set, attr clr (u u).
+	OpCgroupMount Op = 52
+	// OpDevice: type (u, 'c' 'b' 'p'), mode, major, minor, uid, gid,
+	// bind instead of mknod (u x7), path (s).
+	OpDevice Op = 53
+	// OpDevLinks: count, then per link target and name (s s), made in
+	// /dev; a "ptmx" link replaces the node of that name.
+	OpDevLinks Op = 54
+	// OpEnter: mode (u, Enter*), rootfs (s), propagation of the new /
+	// (u, 0: none), count, host procfs/sysfs mount points to hide (s...).
+	OpEnter Op = 55
+	// OpMkdirCwd: path (s): process.cwd, made if missing.
+	OpMkdirCwd Op = 56
+	// OpDevReadonly: no items: /dev, filled, turns read-only.
+	OpDevReadonly Op = 57
+	// OpRootReadonly: keep locked flags (u): root.readonly.
+	OpRootReadonly Op = 58
+	// OpReadonlyPath: path (s), one of linux.readonlyPaths.
+	OpReadonlyPath Op = 59
+	// OpMaskPath: path (s), one of linux.maskedPaths (each once).
+	OpMaskPath Op = 60
+)
+
+// Kinds of OpMount.
+const (
+	MountFS        = 1 // a new filesystem: mount(source, dest, fstype, flags, data)
+	MountBind      = 2 // a bind of source, then its flags (remount)
+	MountIDMap     = 3 // the parent's detached id-mapped mount, moved on dest
+	MountTmpcopyup = 4 // a tmpfs holding a copy of what dest held
+)
+
+// How bits of OpMount.
+const (
+	HowInheritMode = 1 << 0 // tmpfs: the covered directory's mode first in data
+	HowOrdinaryDir = 1 << 1 // proc, sysfs: dest must be a plain directory
+	HowAskSource   = 1 << 2 // bind: an unreachable source is opened by the parent
+	HowUserNS      = 1 << 3 // in a user namespace: locked flags are kept
+	HowKeepRW      = 1 << 4 // tmpcopyup of /dev: no read-only remount
+	HowBindSource  = 1 << 5 // tmpcopyup of a bind: its source is stat'ed (and asked for) as a bind's
+)
+
+// Modes of OpEnter.
+const (
+	EnterPivot   = 0
+	EnterNoPivot = 1 // move the rootfs onto / and chroot
+	EnterChroot  = 2 // no mount namespace of its own
+)

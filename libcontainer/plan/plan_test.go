@@ -121,7 +121,10 @@ func TestOpsMatchC(t *testing.T) {
 		"KEYRING": OpKeyring, "HOOKS_SYNC": OpHooksSync, "HOOKS": OpHooks, "HOSTNAME": OpHostname,
 		"DOMAINNAME": OpDomainname, "LOOPBACK": OpLoopback, "SYSCTL": OpSysctl,
 		"REOPEN_DEV_NULL": OpReopenDevNull, "LISTEN_PID": OpListenPid, "FIFO_WAIT": OpFifoWait,
-		"FIFO_OK": OpFifoOK,
+		"FIFO_OK":   OpFifoOK,
+		"ROOT_BIND": OpRootBind, "MOUNT": OpMount, "CGROUP_MOUNT": OpCgroupMount, "DEVICE": OpDevice,
+		"DEV_LINKS": OpDevLinks, "ENTER": OpEnter, "MKDIR_CWD": OpMkdirCwd, "DEV_READONLY": OpDevReadonly,
+		"ROOT_READONLY": OpRootReadonly, "READONLY_PATH": OpReadonlyPath, "MASK_PATH": OpMaskPath,
 	}
 	cOps := map[string]Op{}
 	for _, m := range regexp.MustCompile(`(?m)^\s*OP_([A-Z_]+) = (\d+),`).FindAllStringSubmatch(string(h), -1) {
@@ -131,7 +134,13 @@ func TestOpsMatchC(t *testing.T) {
 	if !reflect.DeepEqual(goOps, cOps) {
 		t.Fatalf("nsenter/plan.h has %v, Go has %v", cOps, goOps)
 	}
-	for name, v := range map[string]int{"LABEL_APPARMOR": LabelAppArmor, "LABEL_SELINUX": LabelSELinux} {
+	for name, v := range map[string]int{
+		"LABEL_APPARMOR": LabelAppArmor, "LABEL_SELINUX": LabelSELinux,
+		"MOUNT_FS": MountFS, "MOUNT_BIND": MountBind, "MOUNT_IDMAP": MountIDMap, "MOUNT_TMPCOPYUP": MountTmpcopyup,
+		"HOW_INHERIT_MODE": HowInheritMode, "HOW_ORDINARY_DIR": HowOrdinaryDir, "HOW_ASK_SOURCE": HowAskSource,
+		"HOW_USERNS": HowUserNS, "HOW_KEEP_RW": HowKeepRW, "HOW_BIND_SOURCE": HowBindSource,
+		"ENTER_PIVOT": EnterPivot, "ENTER_NO_PIVOT": EnterNoPivot, "ENTER_CHROOT": EnterChroot,
+	} {
 		if !regexp.MustCompile(`#define ` + name + ` ` + strconv.Itoa(v) + `\b`).Match(h) {
 			t.Errorf("nsenter/plan.h: %s is not %d", name, v)
 		}
