@@ -58,6 +58,11 @@ func readInitEnv() (*initEnv, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Close-on-exec: the hooks init runs get stdio only, not the sync
+	// socket or the fifo (exec.Cmd passes whatever lacks the flag).
+	for _, fd := range []int{sock, cfg, fifo} {
+		unix.CloseOnExec(fd)
+	}
 	pres, _ := strconv.Atoi(os.Getenv(envPreserve))
 	return &initEnv{
 		sock:     os.NewFile(uintptr(sock), "sync"),

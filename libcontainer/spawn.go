@@ -179,6 +179,33 @@ type spawner struct {
 	netDevs *netDevices
 	// rdt is the container's resctrl group, once applied.
 	rdt *intelrdt.Manager
+	// sync is where init is in the sync protocol (sync_order.go).
+	sync *syncState
+}
+
+// recvInOrder reads init's next message and checks that it may come now
+// (syncOrder).
+func (sp *spawner) recvInOrder() (syncMsg, int, error) {
+	if sp.sync == nil {
+		sp.sync = newSyncState()
+	}
+	m, fd, err := recvMsg(sp.sock)
+	if err == nil {
+		if err = sp.sync.advance(m.Type); err != nil && fd >= 0 {
+			unix.Close(fd)
+			fd = -1
+		}
+	}
+	return m, fd, err
+}
+
+// expectInOrder is recvInOrder for a message without an fd.
+func (sp *spawner) expectInOrder() (syncMsg, error) {
+	m, fd, err := sp.recvInOrder()
+	if fd >= 0 {
+		unix.Close(fd)
+	}
+	return m, err
 }
 
 func (sp *spawner) start() error {
@@ -406,7 +433,7 @@ func (sp *spawner) drive() error {
 	if err := sp.prepareCgroups(); err != nil {
 		return err
 	}
-	m, err := expect(sp.sock, msgNsenter)
+	m, err := sp.expectInOrder()
 	if err != nil {
 		return sp.initFailed(err)
 	}
@@ -428,7 +455,7 @@ func (sp *spawner) drive() error {
 	if err := sendRaw(sp.sock, "ack"); err != nil {
 		return sp.initFailed(err)
 	}
-	m, err = expect(sp.sock, msgPid)
+	m, err = sp.expectInOrder()
 	if err != nil {
 		return sp.initFailed(err)
 	}
@@ -468,7 +495,7 @@ func (sp *spawner) drive() error {
 		return err
 	}
 	for {
-		m, fd, err := recvMsg(sp.sock)
+		m, fd, err := sp.recvInOrder()
 		if err != nil {
 			return sp.initFailed(err)
 		}
@@ -521,10 +548,11 @@ func (sp *spawner) drive() error {
 			sp.finishLogs()
 			return nil
 		default:
+			// syncOrder lets through only the messages above.
 			if fd >= 0 {
 				unix.Close(fd)
 			}
-			return fmt.Errorf("sync: unexpected %s message from init", m.Type)
+			return fmt.Errorf("sync: %s message from init not handled", m.Type)
 		}
 	}
 }
@@ -535,7 +563,7 @@ func (sp *spawner) drive() error {
 // failed, and berth reports it as any other.
 func (sp *spawner) awaitExecve() error {
 	for {
-		m, fd, err := recvMsg(sp.sock)
+		m, fd, err := sp.recvInOrder()
 		if fd >= 0 {
 			unix.Close(fd)
 		}
@@ -547,11 +575,10 @@ func (sp *spawner) awaitExecve() error {
 		if err != nil {
 			return sp.initFailed(err)
 		}
-		if m.Type == msgWarning && sp.o.Warn != nil {
+		// A warning, the one message syncOrder allows after ready.
+		if sp.o.Warn != nil {
 			sp.o.Warn(m.Msg)
-			continue
 		}
-		return fmt.Errorf("sync: unexpected %s message after ready", m.Type)
 	}
 }
 
