@@ -147,6 +147,8 @@ void do_root_readonly(struct step *s, struct rstep *r);
 /* paths.c: OP_READONLY_PATH, OP_MASK_PATH. */
 void do_readonly_path(struct step *s, struct rstep *r);
 void do_mask_path(struct step *s, struct rstep *r);
+/* masks_done closes the shared mask (OP_ROOTFS_DONE). */
+void masks_done(void);
 /* mountsrc.c: asks the parent for mounts[index]'s source (an O_PATH fd,
  * or the detached id-mapped mount): the fd, or -1 with why. */
 int ask_mount_source(uint64_t index, char *why, size_t n);

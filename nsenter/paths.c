@@ -17,6 +17,13 @@
 /* An O_PATH fd of the first directory mask, kept until execve. */
 static int dir_mask = -1;
 
+void masks_done(void)
+{
+	if (dir_mask >= 0)
+		close(dir_mask);
+	dir_mask = -1;
+}
+
 void do_readonly_path(struct step *s, struct rstep *r)
 {
 	const char *path = r->str[0];

@@ -62,6 +62,7 @@ enum plan_op {
 	OP_ROOT_READONLY = 58,
 	OP_READONLY_PATH = 59,
 	OP_MASK_PATH = 60,
+	OP_ROOTFS_DONE = 61,
 };
 
 /* Kinds and how bits of OP_MOUNT, modes of OP_ENTER (plan/ops.go). */

@@ -56,6 +56,7 @@ static const struct shape shapes[] = {
 	{OP_ROOT_READONLY, 1, 0, T_NONE, 0, 0},
 	{OP_READONLY_PATH, 0, 1, T_NONE, 0, 0},
 	{OP_MASK_PATH, 0, 1, T_NONE, 0, 0},
+	{OP_ROOTFS_DONE, 0, 0, T_NONE, 0, 0},
 };
 
 void rstep_free(struct rstep *r)
@@ -181,6 +182,12 @@ int rootfs_step(struct step *s)
 		break;
 	case OP_MASK_PATH:
 		do_mask_path(s, &r);
+		break;
+	case OP_ROOTFS_DONE:
+		masks_done();
+		if (new_root >= 0)
+			close(new_root);
+		new_root = -1;
 		break;
 	}
 	rstep_free(&r);

@@ -148,6 +148,10 @@ const (
 	OpReadonlyPath Op = 59
 	// OpMaskPath: path (s), one of linux.maskedPaths (each once).
 	OpMaskPath Op = 60
+	// OpRootfsDone: no items: the last rootfs step closes what the
+	// others held (the shared mask, the root), which a created init
+	// waiting for start must not keep.
+	OpRootfsDone Op = 61
 )
 
 // Kinds of OpMount.

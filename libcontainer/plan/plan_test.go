@@ -125,6 +125,7 @@ func TestOpsMatchC(t *testing.T) {
 		"ROOT_BIND": OpRootBind, "MOUNT": OpMount, "CGROUP_MOUNT": OpCgroupMount, "DEVICE": OpDevice,
 		"DEV_LINKS": OpDevLinks, "ENTER": OpEnter, "MKDIR_CWD": OpMkdirCwd, "DEV_READONLY": OpDevReadonly,
 		"ROOT_READONLY": OpRootReadonly, "READONLY_PATH": OpReadonlyPath, "MASK_PATH": OpMaskPath,
+		"ROOTFS_DONE": OpRootfsDone,
 	}
 	cOps := map[string]Op{}
 	for _, m := range regexp.MustCompile(`(?m)^\s*OP_([A-Z_]+) = (\d+),`).FindAllStringSubmatch(string(h), -1) {

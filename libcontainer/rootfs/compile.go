@@ -247,5 +247,6 @@ func CompileProtect(cfg *configs.Config, p *plan.Plan) error {
 		seen[clean] = true
 		p.Add(plan.OpMaskPath, fmt.Sprintf("linux.maskedPaths[%d]", i), plan.S(path))
 	}
+	p.Add(plan.OpRootfsDone, "linux.maskedPaths")
 	return nil
 }
