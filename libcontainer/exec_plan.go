@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -18,11 +19,33 @@ import (
 // The warnings are what the parent says itself (capability names this
 // kernel lacks); the C stage sends only what it learns at run time.
 func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error) {
-	p := &cfg.Process
 	pl := plan.New()
+	pl.Add(plan.OpSetsid, "process.terminal", plan.B(cfg.Process.Terminal))
+	warnings, err := addProcessSteps(pl, cfg, preserve, planTail{})
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := pl.Bytes()
+	return b, warnings, err
+}
+
+// planTail is what a create plan does around the last steps that an exec
+// plan lacks: the wait on exec.fifo and the startContainer hooks.
+type planTail struct {
+	// listenPid: LISTEN_PID is init's pid (process.listenFDs, create).
+	listenPid bool
+	// afterReady runs right after ready, before the seccomp filter.
+	afterReady func(*plan.Plan)
+	// afterSeccomp runs right after the filter is loaded, before rlimits.
+	afterSeccomp func(*plan.Plan)
+}
+
+// addProcessSteps appends the steps of the process itself, from the
+// console to execve, that exec and create share (finishInit's order).
+func addProcessSteps(pl *plan.Plan, cfg *configs.Config, preserve int, tail planTail) ([]string, error) {
+	p := &cfg.Process
 	var warnings []string
 
-	pl.Add(plan.OpSetsid, "process.terminal", plan.B(p.Terminal))
 	if p.Terminal {
 		pl.Add(plan.OpConsole, "process.terminal", plan.U(uint64(p.UID)), plan.U(uint64(p.ConsoleWidth)), plan.U(uint64(p.ConsoleHeight)))
 	}
@@ -30,11 +53,17 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 	// before any namespace is joined (oomscore.go), since in a container's
 	// user namespace the stage could no longer write its own.
 	env, needHome := dedupEnv(p.Env)
+	if tail.listenPid {
+		env = withoutEnv(env, "LISTEN_PID")
+	}
 	pl.Add(plan.OpEnv, "process.env", strList(env)...)
 	if needHome {
 		// The container's /etc/passwd is read by the stage, as root,
 		// before the user switch (it may be closed to process.user).
 		pl.Add(plan.OpHome, "process.env", plan.U(uint64(p.UID)))
+	}
+	if tail.listenPid {
+		pl.Add(plan.OpListenPid, "process.env")
 	}
 	pl.Add(plan.OpArgs, "process.args", strList(p.Args)...)
 	path, _ := lookupEnv(env, "PATH")
@@ -44,7 +73,7 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 	// fails before anything runs; loaded by the stage as late as it can.
 	filter, err := seccomp.Compile(p.Seccomp)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var prog []byte
 	var seccompFlags uint64
@@ -52,7 +81,7 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 		insns, flags, err := filter.Program()
 		filter.Release()
 		if err != nil {
-			return nil, nil, fmt.Errorf("linux.seccomp: %w", err)
+			return nil, fmt.Errorf("linux.seccomp: %w", err)
 		}
 		prog, seccompFlags = bpfBytes(insns), flags
 	}
@@ -71,13 +100,13 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 		pl.Add(plan.OpPersonality, "linux.personality", plan.U(uint64(*cfg.Personality)))
 	}
 	if err := addSchedAttrs(pl, cfg); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if mp := cfg.MemoryPolicy; mp != nil {
 		var mask [nodemaskBits / 64]uint64
 		for _, n := range mp.Nodes {
 			if n < 0 || n >= nodemaskBits {
-				return nil, nil, fmt.Errorf("linux.memoryPolicy: node %d out of range", n)
+				return nil, fmt.Errorf("linux.memoryPolicy: node %d out of range", n)
 			}
 			mask[n/64] |= 1 << (n % 64)
 		}
@@ -87,7 +116,7 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 	if p.Capabilities != nil {
 		caps, err := capabilities.New(p.Capabilities)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		warnings = append(warnings, caps.Warnings()...)
 		m := caps.Masks()
@@ -123,8 +152,14 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 		pl.Add(plan.OpSeccomp, "linux.seccomp", plan.U(seccompFlags), plan.Raw(prog))
 	}
 	pl.Add(plan.OpReady, "ready")
+	if tail.afterReady != nil {
+		tail.afterReady(pl)
+	}
 	if prog != nil && !notify {
 		pl.Add(plan.OpSeccomp, "linux.seccomp", plan.U(seccompFlags), plan.Raw(prog))
+	}
+	if tail.afterSeccomp != nil {
+		tail.afterSeccomp(pl)
 	}
 	for i, r := range p.Rlimits {
 		name := r.Name
@@ -143,8 +178,7 @@ func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error
 		pl.Add(plan.OpDropKept, "process.capabilities")
 	}
 	pl.Add(plan.OpExecve, "process.args")
-	b, err := pl.Bytes()
-	return b, warnings, err
+	return warnings, nil
 }
 
 // addSchedAttrs adds process.scheduler, process.ioPriority and
@@ -184,6 +218,17 @@ func addSchedAttrs(pl *plan.Plan, cfg *configs.Config) error {
 		}
 	}
 	return nil
+}
+
+// withoutEnv drops name from env.
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != name {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func strList(ss []string) []plan.Item {

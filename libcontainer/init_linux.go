@@ -27,7 +27,8 @@ type initEnv struct {
 	cfgPipe  *os.File
 	fifoFd   int
 	preserve int
-	// id and bundle are for the state the hooks init runs get.
+	// id and bundle are for the state the hooks init runs get (from the
+	// config pipe's message).
 	id, bundle string
 }
 
@@ -57,14 +58,17 @@ func readInitEnv() (*initEnv, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Close-on-exec: the hooks init runs get stdio only, not the sync
+	// socket or the fifo (exec.Cmd passes whatever lacks the flag).
+	for _, fd := range []int{sock, cfg, fifo} {
+		unix.CloseOnExec(fd)
+	}
 	pres, _ := strconv.Atoi(os.Getenv(envPreserve))
 	return &initEnv{
 		sock:     os.NewFile(uintptr(sock), "sync"),
 		cfgPipe:  os.NewFile(uintptr(cfg), "config"),
 		fifoFd:   fifo,
 		preserve: pres,
-		id:       os.Getenv(envID),
-		bundle:   os.Getenv(envBundle),
 	}, nil
 }
 
@@ -121,6 +125,7 @@ func runInit(env *initEnv) error {
 		return step("read config", fmt.Errorf("malformed config from parent: %w", err))
 	}
 	cfg := *data.Config
+	env.id, env.bundle = data.ID, data.Bundle
 	if _, err := unix.Setsid(); err != nil && cfg.Process.Terminal {
 		return step("setsid", err)
 	}

@@ -57,8 +57,6 @@ const (
 	envConfigPipe = "_BERTH_CONFIGPIPE"
 	envFifoFd     = "_BERTH_FIFOFD"
 	envPreserve   = "_BERTH_PRESERVEFDS"
-	envID         = "_BERTH_ID"
-	envBundle     = "_BERTH_BUNDLE"
 )
 
 // Create makes the container: state directory, init process in its
@@ -129,6 +127,9 @@ func Create(o CreateOpts) (res *CreateResult, err error) {
 	if err := saveState(dir, c.State); err != nil {
 		return nil, err
 	}
+	if err := sp.compileCreate(); err != nil {
+		return nil, err
+	}
 	if err := sp.start(); err != nil {
 		return nil, err
 	}
@@ -157,8 +158,9 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
-	// plan: exec's plan (exec_plan.go), which the C stage runs in place
-	// of the Go init; nil for create.
+	// plan: the plan the C stage runs in place of the Go init: exec's
+	// (exec_plan.go), or create's (create_plan.go) when the C stage can
+	// run the whole config; nil when create falls back to the Go init.
 	plan    []byte
 	cgroups cgroups.Manager // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
@@ -177,6 +179,33 @@ type spawner struct {
 	netDevs *netDevices
 	// rdt is the container's resctrl group, once applied.
 	rdt *intelrdt.Manager
+	// sync is where init is in the sync protocol (sync_order.go).
+	sync *syncState
+}
+
+// recvInOrder reads init's next message and checks that it may come now
+// (syncOrder).
+func (sp *spawner) recvInOrder() (syncMsg, int, error) {
+	if sp.sync == nil {
+		sp.sync = newSyncState()
+	}
+	m, fd, err := recvMsg(sp.sock)
+	if err == nil {
+		if err = sp.sync.advance(m.Type); err != nil && fd >= 0 {
+			unix.Close(fd)
+			fd = -1
+		}
+	}
+	return m, fd, err
+}
+
+// expectInOrder is recvInOrder for a message without an fd.
+func (sp *spawner) expectInOrder() (syncMsg, error) {
+	m, fd, err := sp.recvInOrder()
+	if fd >= 0 {
+		unix.Close(fd)
+	}
+	return m, err
 }
 
 func (sp *spawner) start() error {
@@ -217,22 +246,21 @@ func (sp *spawner) start() error {
 		}
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
 	}
+	// The fds init gets: stdio, the preserved ones, then these (see
+	// fifoFdInInit).
 	base := 3 + sp.o.PreserveFDs
 	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR)
 	cmd.Env = []string{
 		envInitPipe + "=" + strconv.Itoa(base),
 		envConfigPipe + "=" + strconv.Itoa(base+1),
 		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
-		// For the state that createContainer and startContainer hooks get.
-		envID + "=" + sp.o.ID,
-		envBundle + "=" + sp.o.Bundle,
 		// init is sequential: one P spares the Go runtime the threads
 		// (and their page faults) it starts to keep idle Ps busy.
 		"GOMAXPROCS=1",
 	}
 	if fifoFd != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
-		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(base+2))
+		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(sp.fifoFdInInit()))
 	}
 	var logW *os.File
 	if logs.Debugging {
@@ -311,9 +339,14 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 	return f, nil
 }
 
-// initData is what init reads from the config pipe.
+// initData is what the Go init reads from the config pipe: the one
+// message with its inputs (the C stage's are in the bootstrap and the
+// plan).
 type initData struct {
 	Config *configs.Config `json:"config"`
+	// ID and Bundle are for the state the hooks init runs get.
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
 }
 
 // sendConfig writes the config on its own pipe (it can be larger than a
@@ -321,7 +354,7 @@ type initData struct {
 func (sp *spawner) sendConfig() error {
 	b, err := sp.plan, error(nil)
 	if b == nil {
-		b, err = json.Marshal(initData{Config: sp.o.Config})
+		b, err = json.Marshal(initData{Config: sp.o.Config, ID: sp.o.ID, Bundle: sp.o.Bundle})
 	}
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
@@ -381,6 +414,11 @@ func writeTimeOffsets(pid int, offsets map[string]specs.LinuxTimeOffset) error {
 func (sp *spawner) drive() error {
 	cfg := sp.o.Config
 	boot := bootstrap(cfg, sp.idmaps)
+	if sp.exec {
+		boot += "mode exec\n"
+	} else {
+		boot += "mode create\n"
+	}
 	if sp.plan != nil {
 		boot += "plan\n"
 	}
@@ -395,7 +433,7 @@ func (sp *spawner) drive() error {
 	if err := sp.prepareCgroups(); err != nil {
 		return err
 	}
-	m, err := expect(sp.sock, msgNsenter)
+	m, err := sp.expectInOrder()
 	if err != nil {
 		return sp.initFailed(err)
 	}
@@ -417,7 +455,7 @@ func (sp *spawner) drive() error {
 	if err := sendRaw(sp.sock, "ack"); err != nil {
 		return sp.initFailed(err)
 	}
-	m, err = expect(sp.sock, msgPid)
+	m, err = sp.expectInOrder()
 	if err != nil {
 		return sp.initFailed(err)
 	}
@@ -457,7 +495,7 @@ func (sp *spawner) drive() error {
 		return err
 	}
 	for {
-		m, fd, err := recvMsg(sp.sock)
+		m, fd, err := sp.recvInOrder()
 		if err != nil {
 			return sp.initFailed(err)
 		}
@@ -498,7 +536,7 @@ func (sp *spawner) drive() error {
 				sp.o.Warn(m.Msg)
 			}
 		case msgReady:
-			if sp.plan != nil {
+			if sp.exec {
 				return sp.awaitExecve()
 			}
 			if !sp.exec {
@@ -510,10 +548,11 @@ func (sp *spawner) drive() error {
 			sp.finishLogs()
 			return nil
 		default:
+			// syncOrder lets through only the messages above.
 			if fd >= 0 {
 				unix.Close(fd)
 			}
-			return fmt.Errorf("sync: unexpected %s message from init", m.Type)
+			return fmt.Errorf("sync: %s message from init not handled", m.Type)
 		}
 	}
 }
@@ -524,7 +563,7 @@ func (sp *spawner) drive() error {
 // failed, and berth reports it as any other.
 func (sp *spawner) awaitExecve() error {
 	for {
-		m, fd, err := recvMsg(sp.sock)
+		m, fd, err := sp.recvInOrder()
 		if fd >= 0 {
 			unix.Close(fd)
 		}
@@ -536,11 +575,10 @@ func (sp *spawner) awaitExecve() error {
 		if err != nil {
 			return sp.initFailed(err)
 		}
-		if m.Type == msgWarning && sp.o.Warn != nil {
+		// A warning, the one message syncOrder allows after ready.
+		if sp.o.Warn != nil {
 			sp.o.Warn(m.Msg)
-			continue
 		}
-		return fmt.Errorf("sync: unexpected %s message after ready", m.Type)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,11 +59,27 @@ func (c *Container) Start() error {
 
 // What init writes to exec.fifo for start: fifoOK once it goes on to
 // execve; fifoHookFailed or fifoFailed and the error instead (or after).
+// The C stage's init writes fifoErrno, the errno and a space before its
+// message, for start to word the errno as Go does (the stage's C library
+// words it otherwise).
 const (
 	fifoOK         = "0"
 	fifoHookFailed = "h"
 	fifoFailed     = "e"
+	fifoErrno      = "n"
 )
+
+// fifoError is the text of a failure init wrote to the fifo after fifoOK.
+func fifoError(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, fifoErrno); ok {
+		num, text, _ := strings.Cut(rest, " ")
+		if n, err := strconv.Atoi(num); err == nil && n > 0 {
+			return text + ": " + unix.Errno(n).Error()
+		}
+		return rest
+	}
+	return strings.TrimPrefix(msg, fifoFailed)
+}
 
 // destroyAfterHook handles a failed startContainer or poststart hook as
 // runtime.md's lifecycle says: stop the container, destroy it, run the
@@ -115,7 +132,7 @@ func (c *Container) openFifo(path string) error {
 		case strings.HasPrefix(msg, fifoHookFailed):
 			return &HookError{Err: errors.New(msg[1:])}
 		default:
-			return fmt.Errorf("%s: %s", c.ID, strings.TrimPrefix(msg, fifoFailed))
+			return fmt.Errorf("%s: %s", c.ID, fifoError(msg))
 		}
 	}
 	for {

@@ -13,32 +13,39 @@ import (
 // The sync socket is a SOCK_SEQPACKET pair: one JSON message a packet, so no
 // framing is needed and a console fd can ride along with SCM_RIGHTS.
 //
-// After the nsenter stage (see nsenter/nsexec.c), the Go init and the parent
-// talk in this order (enforced in spawn.go and init_linux.go):
+// The whole conversation, in order; the parent checks every message init
+// sends against syncOrder (sync_order.go), whose phases are on the left:
 //
-//	parent                          init
-//	config (on the config pipe) ->
-//	                                prepare the rootfs (mounts, /dev)
-//	                             <- mount-source   (per bind source init cannot reach,
-//	                                                and per id-mapped bind)
-//	open it, O_PATH (or make the
+//	parent                          init (C stage; then the plan, or the Go init)
+//	bootstrap (mode, namespaces) ->
+//	[waiting for the namespaces] <- nsenter        (nsenter/nsexec.c)
+//	id maps, time offsets, cgroups
+//	ack                          ->
+//	[waiting for init's pid]     <- pid
+//	plan, or config for the Go init (config pipe) ->
+//	[preparing the rootfs]          mounts, /dev
+//	                             <- mount-source   (Go init only: per bind source init
+//	open it, O_PATH (or make the                    cannot reach, and per id-mapped bind)
 //	id-mapped clone: idmapmount.go)
 //	mount-source-fd + fd         ->               (see mountsource.go)
 //	                             <- hooks          (only if prestart/createRuntime exist)
 //	run prestart, createRuntime
 //	hooks-done                   ->
-//	                                createContainer hooks, pivot_root, the rest
+//	[past the create hooks]         createContainer hooks, pivot_root, the rest
 //	                             <- console + fd   (only with process.terminal)
 //	send it to --console-socket,
 //	or keep it (ONLCR cleared)
 //	console-done                 ->
+//	[past the console]           <- warning        (any number, before ready)
+//	say it (CreateOpts.Warn)
 //	                             <- seccomp + fd   (only with SCMP_ACT_NOTIFY)
 //	send it to listenerPath
 //	seccomp-done                 ->
-//	                             <- warning        (any number, before ready)
-//	say it (CreateOpts.Warn)
-//	                             <- ready
-//	save state "created", exit      wait on exec.fifo, then execve
+//	[past the seccomp listener]  <- ready
+//	create: save state "created",   wait on exec.fifo, then execve; a failure
+//	  exit                            from here goes to start through the fifo
+//	exec: [waiting for execve]      the last steps, execve
+//	                             <- warning, error, or EOF (execve closed the socket)
 //
 // Either side may send error instead; the parent reports it once and cleans up.
 const (

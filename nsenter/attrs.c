@@ -33,17 +33,6 @@ static int write_file(const char *path, const char *val)
 	return n < 0 ? -1 : 0;
 }
 
-void do_oom_score_adj(struct step *s)
-{
-	char buf[32];
-	int64_t v = (int64_t)need_u64(s);
-
-	need_done(s);
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	if (write_file("/proc/self/oom_score_adj", buf) < 0)
-		step_fail(s, errno, "write /proc/self/oom_score_adj");
-}
-
 void do_personality(struct step *s)
 {
 	uint64_t v = need_u64(s);

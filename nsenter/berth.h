@@ -19,8 +19,9 @@ void send_warning(int err, const char *fmt, ...) __attribute__((format(printf, 2
 /* plan.c: the plan the parent compiled (libcontainer/plan). */
 #include "plan.h"
 
-/* exec.c: runs an exec plan read from fd; never returns. */
-void run_exec_plan(int fd) __attribute__((noreturn));
+/* exec.c: runs the plan read from fd (an exec's, or with create set a
+ * container's init, create.c's steps allowed); never returns. */
+void run_plan(int fd, int create) __attribute__((noreturn));
 /* step_fail reports the failure of a step to the parent, named by its
  * config field, with err (0: none) for the parent to word as Go does, and
  * exits. */
@@ -34,7 +35,6 @@ const char *need_str(struct step *s);
 void need_done(struct step *s);
 
 /* attrs.c: process attributes, one function a step. */
-void do_oom_score_adj(struct step *s);
 void do_personality(struct step *s);
 void do_scheduler(struct step *s);
 void do_ioprio(struct step *s);
@@ -50,5 +50,107 @@ void do_exec_label(struct step *s);
 void do_cap_bounding(struct step *s);
 void do_caps(struct step *s);
 void do_drop_kept(struct step *s);
+
+/* env_add appends an entry to the environment the process gets. */
+void env_add(const struct step *s, char *kv);
+
+/* create.c: the steps only create's init runs (ops 26-49). */
+/* create_step runs s if it is one and returns 1, else returns 0. */
+int create_step(struct step *s);
+/* late_fail reports a failure after ready of a create plan, when the
+ * parent is gone: to start through exec.fifo once start has opened it
+ * (text, with errno for start to word as Go does), else on stderr, and
+ * exits; returns if the plan is not past ready. */
+void late_fail(const char *field, const char *text, int err);
+/* go_strerror words err as Go does, into buf, for messages the parent
+ * cannot word (it is gone after ready). */
+const char *go_strerror(int err, char *buf, size_t n);
+/* create_ready: the create plan's ready was sent (the parent closed the
+ * sync socket and is gone). */
+void create_ready(void);
+
+/* hooks.c: runs an OP_HOOKS step. */
+void do_hooks(struct step *s);
+/* start_fifo: exec.fifo opened for writing once start came, else -1. */
+extern int start_fifo;
+
+/* rootfs.c: runs s if it is a rootfs step (ops 50-99) and returns 1,
+ * else returns 0. */
+int rootfs_step(struct step *s);
+
+/* The rootfs steps, in files of their own (README.md, "create: the rootfs
+ * steps"). */
+#include <limits.h>
+#include <sys/types.h>
+
+/* rerr: what failed, for step_fail (err 0: msg says it all). */
+struct rerr {
+	int err;
+	char msg[PATH_MAX + 256];
+};
+void rerr_set(struct rerr *e, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* rstep: a rootfs step decoded whole (rootfs.c), before any of it runs. */
+struct rstep {
+	uint64_t u[8];
+	const char *str[6];
+	uint64_t n;
+	const char **list; /* n entries, or n * per-entry strings */
+	uint64_t nprop;
+	uint64_t *prop;
+	uint64_t attr_set, attr_clr;
+};
+/* rootfs_parse decodes s into r: 0, or -1 if malformed (the fuzz driver
+ * calls it alone). rstep_free frees what it allocated. */
+int rootfs_parse(struct step *s, struct rstep *r);
+void rstep_free(struct rstep *r);
+/* The rootfs as an O_PATH fd: before OP_ENTER the bound rootfs, after it
+ * the new "/". */
+extern int rootfs_fd;
+int root_fd(void);
+/* rootfs_fail: step_fail with an rerr, prefixed by what was being done. */
+void rootfs_fail(const struct step *s, const struct rerr *e, const char *what) __attribute__((noreturn));
+
+/* resolve.c: a destination held open inside the rootfs. */
+struct target {
+	int fd, rootfd;
+	char path[PATH_MAX]; /* as config.json names it */
+	char rel[PATH_MAX];  /* where its dangling links led, or "" */
+};
+int open_in(int rootfd, const char *rel);
+void clean_rel(const char *in, char *out, size_t n);
+int ensure_in(int rootfd, const char *dest, int file, struct target *t, struct rerr *e);
+int ordinary_dir_in(int rootfd, const char *dest, const char *fstype, struct target *t, struct rerr *e);
+int target_reopen(struct target *t, struct rerr *e);
+void target_proc(const struct target *t, char *buf, size_t n);
+void target_close(struct target *t);
+const char *file_kind(mode_t m);
+
+/* mount.c: OP_ROOT_BIND, OP_MOUNT. */
+void do_root_bind(struct step *s, struct rstep *r);
+void do_mount(struct step *s, struct rstep *r);
+int finish_mount(struct target *t, const struct rstep *r, struct rerr *e);
+int remount_bind(struct target *t, unsigned long flags, unsigned long cleared, int userns, struct rerr *e);
+unsigned long locked_flags(const char *path);
+/* cgroupmnt.c: OP_CGROUP_MOUNT. */
+void do_cgroup_mount(struct step *s, struct rstep *r);
+/* copyup.c: tmpcopyup's copy (copyTree). */
+int copy_tree(const char *src, const char *dst, struct rerr *e);
+/* dev.c: OP_DEVICE, OP_DEV_LINKS. */
+void do_device(struct step *s, struct rstep *r);
+void do_dev_links(struct step *s, struct rstep *r);
+/* pivot.c: OP_ENTER, OP_MKDIR_CWD, OP_DEV_READONLY, OP_ROOT_READONLY. */
+void do_enter(struct step *s, struct rstep *r);
+void do_mkdir_cwd(struct step *s, struct rstep *r);
+void do_dev_readonly(struct step *s, struct rstep *r);
+void do_root_readonly(struct step *s, struct rstep *r);
+/* paths.c: OP_READONLY_PATH, OP_MASK_PATH. */
+void do_readonly_path(struct step *s, struct rstep *r);
+void do_mask_path(struct step *s, struct rstep *r);
+/* masks_done closes the shared mask (OP_ROOTFS_DONE). */
+void masks_done(void);
+/* mountsrc.c: asks the parent for mounts[index]'s source (an O_PATH fd,
+ * or the detached id-mapped mount): the fd, or -1 with why. */
+int ask_mount_source(uint64_t index, char *why, size_t n);
 
 #endif

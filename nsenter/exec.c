@@ -52,6 +52,8 @@ static size_t nenv, env_room;
 static char *exec_path;
 /* A permission error of the first OP_CWD, retried as the user. */
 static int cwd_deferred;
+/* plan_create: the plan is a container's init (create.c's steps). */
+static int plan_create;
 
 void step_fail(const struct step *s, int err, const char *fmt, ...)
 {
@@ -62,6 +64,8 @@ void step_fail(const struct step *s, int err, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	json_escape(esc, sizeof(esc), text);
+	if (plan_create)
+		late_fail(s->field, text, err);
 	json_escape(field, sizeof(field), s->field);
 	snprintf(msg, sizeof(msg), "{\"type\":\"error\",\"step\":\"%s\",\"msg\":\"%s\",\"errno\":%d}", field, esc, err);
 	send_msg(msg);
@@ -96,7 +100,7 @@ void need_done(struct step *s)
 }
 
 /* str_list reads a count and that many strings into a NULL-terminated
- * array, with room for one more entry (HOME). */
+ * array, with room for two more entries (HOME, LISTEN_PID). */
 static char **str_list(struct step *s, size_t *count)
 {
 	uint64_t n = need_u64(s), i;
@@ -104,7 +108,7 @@ static char **str_list(struct step *s, size_t *count)
 
 	if (n > s->len)
 		bad_step(s);
-	v = calloc(n + 2, sizeof(char *));
+	v = calloc(n + 3, sizeof(char *));
 	if (!v)
 		step_fail(s, errno, "allocate");
 	for (i = 0; i < n; i++)
@@ -208,19 +212,24 @@ static const char *passwd_home(uint64_t uid)
 	return "/";
 }
 
+void env_add(const struct step *s, char *kv)
+{
+	if (!envp || !env_room)
+		bad_step(s);
+	env_room--;
+	envp[nenv++] = kv;
+	envp[nenv] = NULL;
+}
+
 static void do_home(struct step *s)
 {
 	uint64_t uid = need_u64(s);
 	char *home;
 
 	need_done(s);
-	if (!envp || !env_room)
-		bad_step(s);
-	env_room--;
 	if (asprintf(&home, "HOME=%s", passwd_home(uid)) < 0)
 		step_fail(s, ENOMEM, "HOME");
-	envp[nenv++] = home;
-	envp[nenv] = NULL;
+	env_add(s, home);
 }
 
 /* check_exec: path exists and is an executable file, as the Go init's
@@ -384,7 +393,7 @@ static void do_seccomp(struct step *s)
 static void do_ready(struct step *s)
 {
 	need_done(s);
-	debugf("exec plan: ready; next: the rest of the plan, execve %s", exec_path ? exec_path : "?");
+	debugf("%s plan: ready; next: the rest of the plan, execve %s", plan_create ? "create" : "exec", exec_path ? exec_path : "?");
 	/* The parent waits for the log to end before it reports. */
 	if (log_fd >= 0) {
 		close(log_fd);
@@ -392,6 +401,8 @@ static void do_ready(struct step *s)
 	}
 	send_msg("{\"type\":\"ready\"}");
 	fail_status = 127;
+	if (plan_create)
+		create_ready();
 }
 
 static void do_execve(struct step *s)
@@ -405,7 +416,7 @@ static void do_execve(struct step *s)
 	step_fail(s, errno, "exec %s", exec_path);
 }
 
-void run_exec_plan(int fd)
+void run_plan(int fd, int create)
 {
 	struct plan p;
 	struct step s;
@@ -415,11 +426,12 @@ void run_exec_plan(int fd)
 	if (plan_read(fd, &p, &why) < 0) {
 		if (why)
 			errno = 0;
-		bail("read the exec plan%s%s", why ? ": " : "", why ? why : "");
+		bail("read the plan%s%s", why ? ": " : "", why ? why : "");
 	}
 	close(fd);
+	plan_create = create;
 	while ((r = plan_next(&p, &s, &why)) > 0) {
-		debugf("exec plan: step %u (%s)", s.op, s.field);
+		debugf("%s plan: step %u (%s)", create ? "create" : "exec", s.op, s.field);
 		switch (s.op) {
 		case OP_SETSID: {
 			uint64_t required = need_u64(&s);
@@ -429,11 +441,10 @@ void run_exec_plan(int fd)
 			break;
 		}
 		case OP_CONSOLE: do_console(&s); break;
-		case OP_OOM_SCORE_ADJ: do_oom_score_adj(&s); break;
 		case OP_ENV:
 			free(envp);
 			envp = str_list(&s, &nenv);
-			env_room = 1;
+			env_room = 2;
 			break;
 		case OP_HOME: do_home(&s); break;
 		case OP_ARGS:
@@ -459,13 +470,16 @@ void run_exec_plan(int fd)
 		case OP_EXEC_LABEL: do_exec_label(&s); break;
 		case OP_DROP_KEPT: do_drop_kept(&s); break;
 		case OP_EXECVE: do_execve(&s); break;
-		default: step_fail(&s, 0, "unknown plan step %u", s.op);
+		default:
+			/* An exec plan has no create or rootfs steps. */
+			if (!create || (!create_step(&s) && !rootfs_step(&s)))
+				step_fail(&s, 0, "unknown plan step %u", s.op);
 		}
 	}
 	if (r < 0) {
 		errno = 0;
-		bail("malformed exec plan: %s", why);
+		bail("malformed plan: %s", why);
 	}
 	errno = 0;
-	bail("the exec plan ended without execve");
+	bail("the plan ended without execve");
 }

@@ -24,10 +24,12 @@
 //                                        fork if a pid/time ns needs a child
 //                          <- {"type":"pid","pid":C}  (C: host pid of init)
 //                                        (intermediate, if any, exits)
-//                                        create: return, the Go runtime
-//                                          starts in C
-//                                        exec ("plan" in the bootstrap):
-//                                          run the plan (exec.c), execve
+//                                        "plan" in the bootstrap: run the
+//                                          plan (exec.c; create.c for
+//                                          "mode create"), execve
+//                                        else (create, a config the C
+//                                          stage cannot run yet): return,
+//                                          the Go runtime starts in C
 //
 // Any failure: {"type":"error","step":"nsenter","msg":"..."} and exit(1).
 #define _GNU_SOURCE
@@ -71,9 +73,12 @@ struct bootstrap {
 	struct join joins[MAX_JOIN];
 	int njoins;
 	int setgroups_deny;
-	/* exec_plan: after the namespaces, run the plan on the config pipe
-	 * (exec.c) instead of returning to the Go runtime. */
-	int exec_plan;
+	/* mode: what this init is for, said by the parent (never guessed). */
+	enum { MODE_NONE, MODE_CREATE, MODE_EXEC } mode;
+	/* plan: after the namespaces, run the plan on the config pipe
+	 * (exec.c, and create.c with mode create) instead of returning to
+	 * the Go runtime. */
+	int plan;
 };
 
 static const char *ns_name(int flag)
@@ -96,7 +101,10 @@ static const char *ns_name(int flag)
  *   clone <decimal CLONE_NEW* flags>
  *   join <decimal flag> <path>          (path: rest of the line)
  *   setgroups deny
- *   plan                                (exec: run the plan, see exec.c)
+ *   mode create|exec                    (required)
+ *   plan                                (run the plan, see exec.c; exec
+ *                                        always, create when the parent
+ *                                        compiled one)
  */
 static void parse_bootstrap(char *buf, struct bootstrap *b)
 {
@@ -117,13 +125,22 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 			b->njoins++;
 		} else if (!strcmp(line, "setgroups deny")) {
 			b->setgroups_deny = 1;
+		} else if (!strcmp(line, "mode create")) {
+			b->mode = MODE_CREATE;
+		} else if (!strcmp(line, "mode exec")) {
+			b->mode = MODE_EXEC;
 		} else if (!strcmp(line, "plan")) {
-			b->exec_plan = 1;
+			b->plan = 1;
 		} else {
 			errno = 0;
 			bail("unknown bootstrap line %s", line);
 		}
 	}
+	errno = 0;
+	if (b->mode == MODE_NONE)
+		bail("bootstrap without its mode line");
+	if (b->mode == MODE_EXEC && !b->plan)
+		bail("bootstrap of an exec without its plan line");
 }
 
 /* owned_by: the namespace fd is owned by the user namespace whose stat is
@@ -255,8 +272,9 @@ void berth_nsexec(void)
 		bail("read bootstrap");
 	boot[n] = '\0';
 	parse_bootstrap(boot, &b);
-	debugf("bootstrap: clone flags 0x%x, %d namespaces to join%s", b.cloneflags, b.njoins,
-	       b.setgroups_deny ? ", setgroups deny" : "");
+	debugf("bootstrap: %s%s, clone flags 0x%x, %d namespaces to join%s",
+	       b.mode == MODE_CREATE ? "create" : "exec", b.plan ? " plan" : " (Go init)", b.cloneflags,
+	       b.njoins, b.setgroups_deny ? ", setgroups deny" : "");
 
 	/* Until the user's process runs, nothing but root may ptrace or read
 	 * this process's memory (it holds host fds). */
@@ -318,15 +336,15 @@ void berth_nsexec(void)
 		snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", getpid());
 		send_msg(msg);
 	}
-	if (b.exec_plan) {
-		/* exec: no Go runtime in the process; the plan on the config
-		 * pipe says the rest, down to execve. */
+	if (b.plan) {
+		/* No Go runtime in the process; the plan on the config pipe
+		 * says the rest, down to execve. */
 		env = getenv("_BERTH_CONFIGPIPE");
 		if (!env || !*env) {
 			errno = 0;
-			bail("no config pipe for the exec plan");
+			bail("no config pipe for the plan");
 		}
-		run_exec_plan(atoi(env));
+		run_plan(atoi(env), b.mode == MODE_CREATE);
 	}
 	/* The Go side of init reads _BERTH_INITPIPE too and goes on with the
 	 * same socket; the container's environment is built from config.json,

@@ -16,7 +16,6 @@
 enum plan_op {
 	OP_SETSID = 1,
 	OP_CONSOLE = 2,
-	OP_OOM_SCORE_ADJ = 3,
 	OP_ENV = 4,
 	OP_HOME = 5,
 	OP_ARGS = 6,
@@ -39,7 +38,47 @@ enum plan_op {
 	OP_EXEC_LABEL = 23,
 	OP_DROP_KEPT = 24,
 	OP_EXECVE = 25,
+	/* create only (create.c, hooks.c) */
+	OP_KEYRING = 26,
+	OP_HOOKS_SYNC = 27,
+	OP_HOOKS = 28,
+	OP_HOSTNAME = 29,
+	OP_DOMAINNAME = 30,
+	OP_LOOPBACK = 31,
+	OP_SYSCTL = 32,
+	OP_REOPEN_DEV_NULL = 33,
+	OP_LISTEN_PID = 34,
+	OP_FIFO_WAIT = 35,
+	OP_FIFO_OK = 36,
+	/* rootfs (rootfs.c and the files it dispatches to) */
+	OP_ROOT_BIND = 50,
+	OP_MOUNT = 51,
+	OP_CGROUP_MOUNT = 52,
+	OP_DEVICE = 53,
+	OP_DEV_LINKS = 54,
+	OP_ENTER = 55,
+	OP_MKDIR_CWD = 56,
+	OP_DEV_READONLY = 57,
+	OP_ROOT_READONLY = 58,
+	OP_READONLY_PATH = 59,
+	OP_MASK_PATH = 60,
+	OP_ROOTFS_DONE = 61,
 };
+
+/* Kinds and how bits of OP_MOUNT, modes of OP_ENTER (plan/ops.go). */
+#define MOUNT_FS 1
+#define MOUNT_BIND 2
+#define MOUNT_IDMAP 3
+#define MOUNT_TMPCOPYUP 4
+#define HOW_INHERIT_MODE 1
+#define HOW_ORDINARY_DIR 2
+#define HOW_ASK_SOURCE 4
+#define HOW_USERNS 8
+#define HOW_KEEP_RW 16
+#define HOW_BIND_SOURCE 32
+#define ENTER_PIVOT 0
+#define ENTER_NO_PIVOT 1
+#define ENTER_CHROOT 2
 
 #define LABEL_APPARMOR 1
 #define LABEL_SELINUX 2

@@ -14,7 +14,7 @@ import (
 func TestRoundTrip(t *testing.T) {
 	p := New()
 	p.Add(OpEnv, "process.env", U(2), S("A=1"), S(""))
-	p.Add(OpOOMScoreAdj, "process.oomScoreAdj", I(-500))
+	p.Add(OpPersonality, "linux.personality", I(-500))
 	p.Add(OpSeccomp, "linux.seccomp", U(8), Raw([]byte{1, 2, 3, 4, 5, 6, 7, 8}))
 	p.Add(OpReady, "ready")
 	b, err := p.Bytes()
@@ -27,7 +27,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	want := []Step{
 		{OpEnv, "process.env", []any{uint64(2), "A=1", ""}},
-		{OpOOMScoreAdj, "process.oomScoreAdj", []any{uint64(0xfffffffffffffe0c)}},
+		{OpPersonality, "linux.personality", []any{uint64(0xfffffffffffffe0c)}},
 		{OpSeccomp, "linux.seccomp", []any{uint64(8), []byte{1, 2, 3, 4, 5, 6, 7, 8}}},
 		{OpReady, "ready", nil},
 	}
@@ -111,13 +111,21 @@ func TestOpsMatchC(t *testing.T) {
 		t.Fatal(err)
 	}
 	goOps := map[string]Op{
-		"SETSID": OpSetsid, "CONSOLE": OpConsole, "OOM_SCORE_ADJ": OpOOMScoreAdj, "ENV": OpEnv,
+		"SETSID": OpSetsid, "CONSOLE": OpConsole, "ENV": OpEnv,
 		"HOME": OpHome, "ARGS": OpArgs, "LOOK_PATH": OpLookPath, "PERSONALITY": OpPersonality,
 		"SCHEDULER": OpScheduler, "IOPRIO": OpIOPrio, "AFFINITY": OpAffinity, "MEM_POLICY": OpMemPolicy,
 		"CAP_BOUNDING": OpCapBounding, "CWD": OpCwd, "USER": OpUser, "CAPS": OpCaps,
 		"NO_NEW_PRIVS": OpNoNewPrivs, "UMASK": OpUmask, "CLOSE_FDS": OpCloseFds, "SECCOMP": OpSeccomp,
 		"READY": OpReady, "RLIMIT": OpRlimit, "EXEC_LABEL": OpExecLabel, "DROP_KEPT": OpDropKept,
-		"EXECVE": OpExecve,
+		"EXECVE":  OpExecve,
+		"KEYRING": OpKeyring, "HOOKS_SYNC": OpHooksSync, "HOOKS": OpHooks, "HOSTNAME": OpHostname,
+		"DOMAINNAME": OpDomainname, "LOOPBACK": OpLoopback, "SYSCTL": OpSysctl,
+		"REOPEN_DEV_NULL": OpReopenDevNull, "LISTEN_PID": OpListenPid, "FIFO_WAIT": OpFifoWait,
+		"FIFO_OK":   OpFifoOK,
+		"ROOT_BIND": OpRootBind, "MOUNT": OpMount, "CGROUP_MOUNT": OpCgroupMount, "DEVICE": OpDevice,
+		"DEV_LINKS": OpDevLinks, "ENTER": OpEnter, "MKDIR_CWD": OpMkdirCwd, "DEV_READONLY": OpDevReadonly,
+		"ROOT_READONLY": OpRootReadonly, "READONLY_PATH": OpReadonlyPath, "MASK_PATH": OpMaskPath,
+		"ROOTFS_DONE": OpRootfsDone,
 	}
 	cOps := map[string]Op{}
 	for _, m := range regexp.MustCompile(`(?m)^\s*OP_([A-Z_]+) = (\d+),`).FindAllStringSubmatch(string(h), -1) {
@@ -127,7 +135,13 @@ func TestOpsMatchC(t *testing.T) {
 	if !reflect.DeepEqual(goOps, cOps) {
 		t.Fatalf("nsenter/plan.h has %v, Go has %v", cOps, goOps)
 	}
-	for name, v := range map[string]int{"LABEL_APPARMOR": LabelAppArmor, "LABEL_SELINUX": LabelSELinux} {
+	for name, v := range map[string]int{
+		"LABEL_APPARMOR": LabelAppArmor, "LABEL_SELINUX": LabelSELinux,
+		"MOUNT_FS": MountFS, "MOUNT_BIND": MountBind, "MOUNT_IDMAP": MountIDMap, "MOUNT_TMPCOPYUP": MountTmpcopyup,
+		"HOW_INHERIT_MODE": HowInheritMode, "HOW_ORDINARY_DIR": HowOrdinaryDir, "HOW_ASK_SOURCE": HowAskSource,
+		"HOW_USERNS": HowUserNS, "HOW_KEEP_RW": HowKeepRW, "HOW_BIND_SOURCE": HowBindSource,
+		"ENTER_PIVOT": EnterPivot, "ENTER_NO_PIVOT": EnterNoPivot, "ENTER_CHROOT": EnterChroot,
+	} {
 		if !regexp.MustCompile(`#define ` + name + ` ` + strconv.Itoa(v) + `\b`).Match(h) {
 			t.Errorf("nsenter/plan.h: %s is not %d", name, v)
 		}

@@ -25,8 +25,9 @@ C_STAGE='(nsenter|nsexec(-[0-9])?)\[[0-9]+\]: '
 	# every line is a logfmt record; many are debug ones
 	[ "$(grep -c '^time=.* level=debug msg=' <<<"$stderr")" -ge 10 ]
 	grep -Eq "level=debug msg=\"$C_STAGE" <<<"$stderr"
-	# init's own records (after the C stage has handed over to the Go runtime)
-	grep -Eq 'level=debug msg="(init: |child process in init)' <<<"$stderr"
+	# init's own records: runc's Go init, or the steps of berth's create plan, which the
+	# C stage runs as init (issue 17)
+	grep -Eq 'level=debug msg="(init: |child process in init|nsenter\[1\]: create plan: step)' <<<"$stderr"
 }
 
 @test "--debug --log FILE --log-format json: one JSON record a line, with the C stage and init among them" {
@@ -39,7 +40,7 @@ C_STAGE='(nsenter|nsexec(-[0-9])?)\[[0-9]+\]: '
 	# each line parses, with level, msg and time
 	jq -e -s 'length >= 10 and all(.[]; has("level") and has("msg") and has("time"))' "$log"
 	jq -e -s --arg re "^$C_STAGE" 'any(.[]; .level == "debug" and (.msg | test($re)))' "$log"
-	jq -e -s 'any(.[]; .level == "debug" and (.msg | test("^(init: |child process in init)")))' "$log"
+	jq -e -s 'any(.[]; .level == "debug" and (.msg | test("^(init: |child process in init|nsenter\\[1\\]: create plan: step)")))' "$log"
 }
 
 @test "without --debug: no debug records" {

@@ -1,0 +1,333 @@
+package rootfs
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/internal/mountinfo"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/plan"
+)
+
+// The C executor of the rootfs steps, run against scratch roots without a
+// container: nsenter/testdata/rootfsrun runs a plan compiled here in a
+// new mount namespace, and the test reads back what it mounted.
+
+var (
+	rootfsRunOnce sync.Once
+	rootfsRunBin  string
+	rootfsRunErr  error
+	rootfsRunDir  string
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("BERTH_TEST_GO_ROOTFS") != "" {
+		os.Exit(goRootfs(os.Getenv("BERTH_TEST_GO_ROOTFS"), os.Args[1:]))
+	}
+	code := m.Run()
+	if rootfsRunDir != "" {
+		_ = os.RemoveAll(rootfsRunDir)
+	}
+	os.Exit(code)
+}
+
+// buildRootfsRun compiles the driver with the C stage's rootfs files, with
+// the address and undefined-behaviour sanitizers when the compiler has them.
+func buildRootfsRun(t *testing.T) string {
+	t.Helper()
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found: the C executor is not tested here (berth's build needs it, scripts/deps.sh installs it)")
+	}
+	rootfsRunOnce.Do(func() {
+		if rootfsRunDir, rootfsRunErr = os.MkdirTemp("", "rootfsrun"); rootfsRunErr != nil {
+			return
+		}
+		out := filepath.Join(rootfsRunDir, "rootfsrun")
+		// Every file of the stage but nsexec.c, whose entry point the
+		// driver replaces: the steps call the executor's helpers.
+		src, err := filepath.Glob("../../nsenter/*.c")
+		if err != nil {
+			rootfsRunErr = err
+			return
+		}
+		for i := 0; i < len(src); i++ {
+			if filepath.Base(src[i]) == "nsexec.c" {
+				src = append(src[:i], src[i+1:]...)
+				i--
+			}
+		}
+		src = append(src, "../../nsenter/testdata/rootfsrun.c")
+		for _, flags := range [][]string{{"-fsanitize=address,undefined", "-fno-sanitize-recover=all"}, nil} {
+			args := append([]string{"-Wall", "-Werror", "-O1", "-g", "-o", out}, flags...)
+			b, err := exec.Command(cc, append(args, src...)...).CombinedOutput()
+			if err == nil {
+				rootfsRunBin = out
+				return
+			} else if flags == nil {
+				rootfsRunErr = fmt.Errorf("build rootfsrun: %w\n%s", err, b)
+			}
+		}
+	})
+	if rootfsRunErr != nil {
+		t.Fatal(rootfsRunErr)
+	}
+	return rootfsRunBin
+}
+
+// goRootfs is the Go init's rootfs work (Prepare, Enter, ProtectPaths) on
+// the config in file cfgPath, printed as rootfsrun prints the C stage's:
+// the differential test runs the test binary as this, in a new mount
+// namespace.
+func goRootfs(cfgPath string, checks []string) int {
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	var cfg configs.Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	procfd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	for _, step := range []func() error{
+		func() error { return Prepare(&cfg, nil) },
+		func() error { return Enter(&cfg) },
+		func() error { return ProtectPaths(&cfg) },
+	} {
+		if err := step(); err != nil {
+			fmt.Printf("error: %v\n", err)
+			return 1
+		}
+	}
+	for _, c := range checks {
+		if p, ok := strings.CutPrefix(c, "stat:"); ok {
+			var st unix.Stat_t
+			if unix.Lstat(p, &st) != nil {
+				fmt.Printf("%s missing\n", p)
+				continue
+			}
+			fmt.Printf("%s %s %04o %d:%d %d:%d\n", p, fileKind(st.Mode), st.Mode&0o7777, unix.Major(st.Rdev), unix.Minor(st.Rdev), st.Uid, st.Gid)
+		} else if p, ok := strings.CutPrefix(c, "link:"); ok {
+			l, _ := os.Readlink(p)
+			fmt.Printf("%s -> %s\n", p, l)
+		}
+	}
+	fd, err := unix.Openat(procfd, "self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	mi := os.NewFile(uintptr(fd), "mountinfo")
+	fmt.Println("mountinfo")
+	_, _ = io.Copy(os.Stdout, mi)
+	return 0
+}
+
+// runGo runs the Go init's rootfs work on cfg, as runPlan runs the C one.
+func runGo(t *testing.T, cfg *configs.Config, checks ...string) result {
+	t.Helper()
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, checks...)
+	cmd.Env = []string{"BERTH_TEST_GO_ROOTFS=" + cf}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: unix.CLONE_NEWNS}
+	outb, err := cmd.Output()
+	var r result
+	if msg, ok := strings.CutPrefix(string(outb), "error: "); ok {
+		r.err = strings.TrimSpace(msg)
+		return r
+	}
+	if err != nil {
+		t.Fatalf("go rootfs: %v\n%s", err, outb)
+	}
+	out, mi, _ := strings.Cut(string(outb), "mountinfo\n")
+	r.out = out
+	if r.mounts, err = mountinfo.Parse(strings.NewReader(mi)); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// result is what one run of a plan left.
+type result struct {
+	out    string           // the checks' lines
+	mounts []mountinfo.Info // as the new root sees them
+	err    string           // the step's error, as the parent words it
+	field  string           // the step that failed
+	debug  string
+	raw    []string // the messages on the sync socket
+}
+
+// runPlan compiles cfg's rootfs steps (Prepare, Enter, Protect, in the
+// create executor's order) and runs them in a new mount namespace.
+func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
+	t.Helper()
+	p := plan.New()
+	for _, c := range []func(*configs.Config, *plan.Plan) error{CompilePrepare, CompileEnter, CompileProtect} {
+		if err := c(cfg, p); err != nil {
+			t.Fatalf("compile: %v", err)
+		}
+	}
+	b, err := p.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runPlanBytes(t, b, checks...)
+}
+
+// runPlanBytes runs an encoded plan with rootfsrun, the test standing in
+// for berth's parent on the sync socket.
+func runPlanBytes(t *testing.T, b []byte, checks ...string) result {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	bin := buildRootfsRun(t)
+	pf := filepath.Join(t.TempDir(), "plan")
+	if err := os.WriteFile(pf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, child := os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
+	defer func() { _ = parent.Close() }()
+	cmd := exec.Command(bin, append([]string{"run", pf}, checks...)...)
+	cmd.ExtraFiles = []*os.File{child}
+	cmd.Env = []string{"ASAN_OPTIONS=detect_leaks=0"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: unix.CLONE_NEWNS}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	_ = child.Close()
+	var r result
+	r.debug = stderr.String()
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8192)
+	for {
+		n, err := parent.Read(buf)
+		if err != nil || n == 0 {
+			break
+		}
+		var m struct {
+			Type, Step, Msg string
+			Errno           int
+		}
+		if err := json.Unmarshal(buf[:n], &m); err != nil {
+			t.Fatalf("malformed message %q: %v", buf[:n], err)
+		}
+		r.raw = append(r.raw, string(buf[:n]))
+		if m.Type == "error" {
+			r.field, r.err = m.Step, m.Msg
+			if m.Errno != 0 {
+				r.err += ": " + unix.Errno(m.Errno).Error()
+			}
+		}
+	}
+	if r.err != "" {
+		if runErr == nil {
+			t.Fatalf("the step failed (%s: %s) but the driver exited 0", r.field, r.err)
+		}
+		return r
+	}
+	if runErr != nil {
+		t.Fatalf("rootfsrun: %v\n%s", runErr, stderr.String())
+	}
+	out, mi, ok := strings.Cut(stdout.String(), "mountinfo\n")
+	if !ok {
+		t.Fatalf("rootfsrun printed no mountinfo:\n%s", stdout.String())
+	}
+	r.out = out
+	if r.mounts, err = mountinfo.Parse(strings.NewReader(mi)); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// scratch makes a rootfs with the given directories, files ("name=text")
+// and symlinks ("name->target").
+func scratch(t *testing.T, entries ...string) string {
+	t.Helper()
+	root := t.TempDir()
+	for _, e := range entries {
+		if name, target, ok := strings.Cut(e, "->"); ok {
+			mkdirs(t, filepath.Dir(filepath.Join(root, name)))
+			if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+				t.Fatal(err)
+			}
+		} else if name, text, ok := strings.Cut(e, "="); ok {
+			mkdirs(t, filepath.Dir(filepath.Join(root, name)))
+			if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			mkdirs(t, filepath.Join(root, e))
+		}
+	}
+	return root
+}
+
+func mkdirs(t *testing.T, d string) {
+	t.Helper()
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newConfig(root string, mounts ...configs.Mount) *configs.Config {
+	return &configs.Config{
+		Rootfs:     root,
+		Namespaces: []configs.Namespace{{Type: "mount", Flag: unix.CLONE_NEWNS}},
+		Mounts:     mounts,
+		Process:    configs.Process{Cwd: "/"},
+	}
+}
+
+// mountAt is the last (top) mount at mp.
+func mountAt(r result, mp string) *mountinfo.Info {
+	var top *mountinfo.Info
+	for i := range r.mounts {
+		if r.mounts[i].MountPoint == mp {
+			top = &r.mounts[i]
+		}
+	}
+	return top
+}
+
+func hasOpt(in *mountinfo.Info, opt string) bool {
+	for _, o := range strings.Split(in.Options, ",") {
+		if o == opt {
+			return true
+		}
+	}
+	return false
+}

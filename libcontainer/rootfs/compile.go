@@ -1,0 +1,252 @@
+package rootfs
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-runtime/berth/cgroups"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/plan"
+)
+
+// The rootfs part of the create plan, run by the C stage (nsenter/rootfs.c
+// and the files it dispatches to): CompilePrepare emits the mounts and /dev
+// (Prepare's work), CompileEnter pivot_root or the no-pivot move (Enter's),
+// CompileProtect the readonly and masked paths (ProtectPaths'). The Go
+// functions are the specification: everything that can be decided from the
+// config and the host is decided here (flags, data, labels, which /dev
+// nodes and links, which cgroup hierarchies, which host mounts to hide),
+// and C does only what needs the container's mount namespace: resolve
+// beneath the root, stat, mkdir, mknod, copy up, mount, pivot_root.
+// A config the C stage could not execute would return plan.ErrUnsupported
+// (wrapped, saying what) for create to keep the Go init; every config that
+// Prepare, Enter and ProtectPaths take compiles now.
+
+// CompilePrepare appends the steps that mount the container's filesystems.
+func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
+	mountns := inMountNS(cfg)
+	var prop uintptr
+	private := ""
+	if mountns {
+		// As Prepare: recursive whatever was asked, and an unbindable /
+		// waits for Enter.
+		prop = cfg.RootPropagation | unix.MS_REC
+		if cfg.RootPropagation == 0 || prop&unix.MS_UNBINDABLE != 0 {
+			prop = unix.MS_SLAVE | unix.MS_REC
+		}
+		if prop&unix.MS_SHARED != 0 {
+			// The new namespace is a copy of this one: the mount
+			// holding the rootfs's parent is the same there.
+			mp, err := mountPointOf(filepath.Dir(cfg.Rootfs))
+			if err != nil {
+				return fmt.Errorf("root.path: %w", err)
+			}
+			private = mp
+		}
+	}
+	p.Add(plan.OpRootBind, "root.path", plan.B(mountns), plan.U(uint64(prop)), plan.S(private), plan.S(cfg.Rootfs))
+	userns := inUserNS(cfg)
+	for i := range cfg.Mounts {
+		if err := compileMount(cfg, i, userns, p); err != nil {
+			return err
+		}
+	}
+	if needsDev(cfg) {
+		compileDev(cfg, userns, p)
+	}
+	return nil
+}
+
+// compileMount emits mounts[i], choosing what mountEntry and mountOne
+// would do with it.
+func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
+	m := &cfg.Mounts[i]
+	field := fmt.Sprintf("mounts[%d]", i)
+	bind := m.IsBind() || m.Type == "bind"
+	if m.IDMap == nil && (m.Type == "cgroup" || m.Type == "cgroup2") {
+		return compileCgroup(cfg, m, field, p)
+	}
+	var how uint64
+	if userns {
+		how |= plan.HowUserNS
+	}
+	kind := plan.MountFS
+	data, fallback := m.Data, ""
+	flags := m.Flags
+	switch {
+	case m.IDMap != nil:
+		kind = plan.MountIDMap
+	case m.Tmpcopyup:
+		kind = plan.MountTmpcopyup
+		if isDevMount(m) {
+			how |= plan.HowKeepRW
+		}
+		if bind {
+			// As mountOne: the source is a bind's (stat for a file or
+			// directory destination), the mount a tmpfs.
+			how |= plan.HowBindSource
+		}
+	case bind:
+		kind = plan.MountBind
+	default:
+		data = withLabel(m, cfg.MountLabel)
+		if isDevMount(m) {
+			// Filled first, made read-only by OpDevReadonly.
+			flags &^= unix.MS_RDONLY
+		}
+		if userns {
+			fallback = hostFallback(m.Type)
+		}
+	}
+	// hostSource: only a runtime with the host's credentials can help.
+	if bind && kind != plan.MountIDMap && userns && !cfg.Rootless {
+		how |= plan.HowAskSource
+	}
+	if m.Type == "tmpfs" && !m.IsBind() {
+		how |= plan.HowInheritMode
+	}
+	if isPseudoFS(m) && kind == plan.MountFS {
+		how |= plan.HowOrdinaryDir
+	}
+	items := []plan.Item{
+		plan.U(uint64(i)), plan.U(uint64(kind)), plan.U(how), plan.U(uint64(flags)), plan.U(uint64(m.ClearedFlags)),
+		plan.S(m.Source), plan.S(m.Destination), plan.S(m.Type), plan.S(data), plan.S(fallback),
+	}
+	p.Add(plan.OpMount, field, append(items, finishItems(m)...)...)
+	return nil
+}
+
+// finishItems are the propagation and recursive attributes of m
+// (finishMount's work).
+func finishItems(m *configs.Mount) []plan.Item {
+	items := []plan.Item{plan.U(uint64(len(m.Propagation)))}
+	for _, pr := range m.Propagation {
+		items = append(items, plan.U(uint64(pr)))
+	}
+	return append(items, plan.U(m.AttrSet), plan.U(m.AttrClr))
+}
+
+// compileCgroup emits a cgroup mount: the hierarchies are the host's, read
+// here (the container's mount namespace is a copy of this one); init's own
+// cgroup, for the binds without a cgroup namespace, is read by the C stage
+// from /proc/self/cgroup once the parent has placed it.
+func compileCgroup(cfg *configs.Config, m *configs.Mount, field string, p *plan.Plan) error {
+	hs, err := cgroups.Hierarchies()
+	if err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	_, cgns := cfg.NamespacePath("cgroup")
+	whole := len(hs) == 1 && hs[0].Fstype == "cgroup2" && hs[0].MountPoint == "/sys/fs/cgroup"
+	var hier []plan.Item
+	n := 0
+	for _, h := range hs {
+		name := ""
+		if !whole {
+			name = strings.TrimPrefix(h.MountPoint, "/sys/fs/cgroup/")
+			if name == h.MountPoint || strings.Contains(name, "/") {
+				continue
+			}
+		}
+		hier = append(hier, plan.S(h.Fstype), plan.S(h.Key), plan.S(h.MountPoint), plan.S(h.Root), plan.S(name))
+		n++
+		if whole {
+			break
+		}
+	}
+	items := []plan.Item{plan.U(0), plan.U(uint64(m.Flags)), plan.B(cgns), plan.S(m.Destination), plan.B(whole), plan.U(uint64(n))}
+	items = append(items, hier...)
+	p.Add(plan.OpCgroupMount, field, append(items, finishItems(m)...)...)
+	return nil
+}
+
+// compileDev emits linux.devices and the standard links of /dev.
+func compileDev(cfg *configs.Config, userns bool, p *plan.Plan) {
+	for i := range cfg.Devices {
+		d := &cfg.Devices[i]
+		// A fifo needs no privilege: made in a user namespace too.
+		bind := userns && d.Type != 'p'
+		p.Add(plan.OpDevice, fmt.Sprintf("linux.devices[%d]", i),
+			plan.U(uint64(d.Type)), plan.U(uint64(d.Mode)), plan.I(d.Major), plan.I(d.Minor),
+			plan.U(uint64(d.UID)), plan.U(uint64(d.GID)), plan.B(bind), plan.S(d.Path))
+	}
+	links := [][2]string{
+		{"/proc/self/fd", "fd"},
+		{"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"},
+	}
+	if hasMount(cfg, "/dev/pts") {
+		links = append(links, [2]string{"pts/ptmx", "ptmx"})
+	}
+	items := []plan.Item{plan.U(uint64(len(links)))}
+	for _, l := range links {
+		items = append(items, plan.S(l[0]), plan.S(l[1]))
+	}
+	p.Add(plan.OpDevLinks, "linux.devices", items...)
+}
+
+// CompileEnter appends the steps that make the rootfs the container's root.
+func CompileEnter(cfg *configs.Config, p *plan.Plan) error {
+	mode := plan.EnterPivot
+	var hide []string
+	var prop uintptr
+	switch {
+	case !inMountNS(cfg):
+		mode = plan.EnterChroot
+	case cfg.NoPivot:
+		mode = plan.EnterNoPivot
+		// The kernel's name of the rootfs is what getcwd says in it.
+		root, err := filepath.EvalSymlinks(cfg.Rootfs)
+		if err != nil {
+			return fmt.Errorf("root.path: %w", err)
+		}
+		if hide, err = hostPseudoFSMounts(root); err != nil {
+			return fmt.Errorf("root.path: %w", err)
+		}
+	}
+	if inMountNS(cfg) {
+		prop = cfg.RootPropagation
+	}
+	items := []plan.Item{plan.U(uint64(mode)), plan.S(cfg.Rootfs), plan.U(uint64(prop)), plan.U(uint64(len(hide)))}
+	for _, h := range hide {
+		items = append(items, plan.S(h))
+	}
+	p.Add(plan.OpEnter, "root.path", items...)
+	p.Add(plan.OpMkdirCwd, "process.cwd", plan.S(cfg.Process.Cwd))
+	// finishDev: the last mount of /dev is the one on top.
+	dev := -1
+	for i := range cfg.Mounts {
+		if filepath.Clean(cfg.Mounts[i].Destination) == "/dev" {
+			dev = i
+		}
+	}
+	if dev >= 0 && isDevMount(&cfg.Mounts[dev]) && cfg.Mounts[dev].Flags&unix.MS_RDONLY != 0 {
+		p.Add(plan.OpDevReadonly, fmt.Sprintf("mounts[%d]", dev))
+	}
+	if cfg.Readonly {
+		p.Add(plan.OpRootReadonly, "root.readonly", plan.B(inUserNS(cfg)))
+	}
+	return nil
+}
+
+// CompileProtect appends the steps for linux.readonlyPaths and maskedPaths.
+// A path listed twice (or spelt two ways) is masked once, as maskPaths does.
+func CompileProtect(cfg *configs.Config, p *plan.Plan) error {
+	for i, path := range cfg.ReadonlyPaths {
+		p.Add(plan.OpReadonlyPath, fmt.Sprintf("linux.readonlyPaths[%d]", i), plan.S(path))
+	}
+	seen := make(map[string]bool, len(cfg.MaskedPaths))
+	for i, path := range cfg.MaskedPaths {
+		clean := filepath.Clean("/" + path)
+		if seen[clean] {
+			continue
+		}
+		seen[clean] = true
+		p.Add(plan.OpMaskPath, fmt.Sprintf("linux.maskedPaths[%d]", i), plan.S(path))
+	}
+	p.Add(plan.OpRootfsDone, "linux.maskedPaths")
+	return nil
+}

@@ -1,0 +1,333 @@
+/* The mounts of config.json (the C side of rootfs/mount.go, bindflags.go,
+ * source.go, idmapbind.go, tmpfs.go): the parent decided the flags, data
+ * and kind of each; what is decided here is only what the container's
+ * mount namespace tells at run time (file or directory, the covered
+ * directory's mode, the flags the kernel locked on a bind's source). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/mount.h>
+
+#include "berth.h"
+
+#define ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+#define LOCKABLE_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | ATIME_FLAGS)
+
+static const struct {
+	unsigned long st, ms;
+	const char *name;
+} flag_table[] = {
+	{ST_RDONLY, MS_RDONLY, "ro"},	       {ST_NOSUID, MS_NOSUID, "nosuid"},
+	{ST_NODEV, MS_NODEV, "nodev"},	       {ST_NOEXEC, MS_NOEXEC, "noexec"},
+	{ST_NOATIME, MS_NOATIME, "noatime"},   {ST_NODIRATIME, MS_NODIRATIME, "nodiratime"},
+	{ST_RELATIME, MS_RELATIME, "relatime"}, {0, MS_STRICTATIME, "strictatime"},
+};
+
+/* flag_names spells flags as mount options ("ro,nosuid"). */
+static const char *flag_names(unsigned long f, char *buf, size_t n)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(flag_table) / sizeof(flag_table[0]); i++)
+		if (f & flag_table[i].ms)
+			o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "," : "", flag_table[i].name);
+	return buf;
+}
+
+/* mount_flags reads the MS_* flags of the mount at path (mountFlags):
+ * statfs has no bit for strictatime, the mode when no other is set. */
+static int mount_flags(const char *path, unsigned long *out)
+{
+	struct statfs st;
+	unsigned long f = 0;
+	size_t i;
+
+	if (statfs(path, &st) < 0)
+		return -1;
+	for (i = 0; i < sizeof(flag_table) / sizeof(flag_table[0]); i++)
+		if (flag_table[i].st && ((unsigned long)st.f_flags & flag_table[i].st))
+			f |= flag_table[i].ms;
+	if (!(f & (MS_NOATIME | MS_RELATIME)))
+		f |= MS_STRICTATIME;
+	*out = f;
+	return 0;
+}
+
+unsigned long locked_flags(const char *path)
+{
+	unsigned long f;
+
+	if (mount_flags(path, &f) < 0)
+		return 0;
+	return f & ~MS_STRICTATIME;
+}
+
+int remount_bind(struct target *t, unsigned long flags, unsigned long cleared, int userns, struct rerr *e)
+{
+	char p[64], a[128], b[128];
+	unsigned long locked, c, at;
+
+	target_proc(t, p, sizeof(p));
+	if (mount("", p, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return 0;
+	if (errno != EPERM || !userns) {
+		rerr_set(e, errno, "%s", "");
+		return -1;
+	}
+	if (mount_flags(p, &locked) < 0) {
+		rerr_set(e, EPERM, "(and reading the source's flags: %s)", strerror(errno));
+		return -1;
+	}
+	locked &= LOCKABLE_FLAGS;
+	if ((c = locked & cleared)) {
+		rerr_set(e, EPERM,
+			 "options ask to clear %s, which the kernel locked on the source (a mount of a more privileged user namespace)",
+			 flag_names(c, a, sizeof(a)));
+		return -1;
+	}
+	at = flags & ATIME_FLAGS;
+	if (at && at != (locked & ATIME_FLAGS)) {
+		rerr_set(e, EPERM, "options ask for %s, but the kernel locked the source's atime mode %s",
+			 flag_names(at, a, sizeof(a)), flag_names(locked & ATIME_FLAGS, b, sizeof(b)));
+		return -1;
+	}
+	if (mount("", p, NULL, MS_BIND | MS_REMOUNT | flags | locked, NULL) < 0) {
+		rerr_set(e, errno, "with the source's locked flags %s kept", flag_names(locked, a, sizeof(a)));
+		return -1;
+	}
+	return 0;
+}
+
+int finish_mount(struct target *t, const struct rstep *r, struct rerr *e)
+{
+	char p[64];
+	uint64_t i;
+
+	if (r->nprop == 0 && r->attr_set == 0 && r->attr_clr == 0)
+		return 0;
+	if (target_reopen(t, e) < 0)
+		return -1;
+	target_proc(t, p, sizeof(p));
+	for (i = 0; i < r->nprop; i++) {
+		if (mount("", p, NULL, (unsigned long)r->prop[i], NULL) < 0) {
+			rerr_set(e, errno, "set propagation of %s", t->path);
+			return -1;
+		}
+	}
+	if (r->attr_set || r->attr_clr) {
+		struct mount_attr attr = {.attr_set = r->attr_set, .attr_clr = r->attr_clr};
+		if (syscall(SYS_mount_setattr, -1, p, AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+			rerr_set(e, errno, "mount_setattr %s", t->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void do_root_bind(struct step *s, struct rstep *r)
+{
+	uint64_t mountns = r->u[0], prop = r->u[1];
+	const char *private = r->str[0], *rootfs = r->str[1];
+
+	if (mountns) {
+		if (mount("", "/", NULL, (unsigned long)prop, NULL) < 0)
+			step_fail(s, errno, "set propagation of /");
+		if (*private && mount("", private, NULL, MS_PRIVATE, NULL) < 0)
+			step_fail(s, errno, "make private %s", private);
+	}
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		step_fail(s, errno, "bind mount rootfs %s", rootfs);
+	rootfs_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfs_fd < 0)
+		step_fail(s, errno, "open rootfs %s", rootfs);
+}
+
+/* set_bind_flags gives the bind at t the flags its options ask for, then
+ * propagation and recursive attributes (setBindFlags). */
+static void set_bind_flags(struct step *s, struct rstep *r, struct target *t, const char *src)
+{
+	unsigned long flags = (unsigned long)r->u[3] & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT);
+	unsigned long cleared = (unsigned long)r->u[4];
+	struct rerr e;
+
+	if (flags || cleared) {
+		if (target_reopen(t, &e) < 0)
+			rootfs_fail(s, &e, NULL);
+		if (remount_bind(t, flags, cleared, (r->u[2] & HOW_USERNS) != 0, &e) < 0) {
+			if (e.msg[0])
+				step_fail(s, e.err, "remount %s on %s: %s", src, t->path, e.msg);
+			step_fail(s, e.err, "remount %s on %s", src, t->path);
+		}
+	}
+	if (finish_mount(t, r, &e) < 0)
+		rootfs_fail(s, &e, NULL);
+}
+
+static void bind_mount(struct step *s, struct rstep *r, struct target *t, const char *src)
+{
+	char p[64];
+
+	target_proc(t, p, sizeof(p));
+	if (mount(src, p, NULL, MS_BIND | ((unsigned long)r->u[3] & MS_REC), NULL) < 0)
+		step_fail(s, errno, "bind mount %s on %s", src, t->path);
+	set_bind_flags(s, r, t, src);
+}
+
+/* idmapped attaches the parent's detached id-mapped mount (idmappedBind). */
+static void idmapped(struct step *s, struct rstep *r)
+{
+	const char *src = r->str[0], *dest = r->str[1];
+	char why[256];
+	struct target t;
+	struct rerr e;
+	struct stat st;
+	int fd = ask_mount_source(r->u[0], why, sizeof(why));
+
+	if (fd < 0)
+		step_fail(s, 0, "id-mapped mount of %s: %s", src, why);
+	if (fstat(fd, &st) < 0)
+		step_fail(s, errno, "stat the id-mapped mount of %s", src);
+	if (ensure_in(root_fd(), dest, !S_ISDIR(st.st_mode), &t, &e) < 0)
+		rootfs_fail(s, &e, "mount destination");
+	if (syscall(SYS_move_mount, fd, "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		step_fail(s, errno, "attach the id-mapped mount of %s on %s", src, dest);
+	close(fd);
+	set_bind_flags(s, r, &t, src);
+	target_close(&t);
+}
+
+/* tmpcopyup mounts a tmpfs over t holding a copy of what was there. */
+static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *src, const char *data)
+{
+	unsigned long flags = (unsigned long)r->u[3];
+	char tmp[] = "/tmp/berth-tmpcopyupXXXXXX", p[64], from[80];
+	struct rerr e;
+
+	if (!mkdtemp(tmp))
+		step_fail(s, errno, "mkdirtemp /tmp/berth-tmpcopyup*");
+	if (mount(src, tmp, "tmpfs", flags & ~(unsigned long)MS_RDONLY, data) < 0) {
+		int err = errno;
+		rmdir(tmp);
+		step_fail(s, err, "mount tmpfs for %s", t->path);
+	}
+	target_proc(t, p, sizeof(p));
+	/* "/.", not "/": nftw strips trailing slashes, and would then see
+	 * the magic link itself. */
+	snprintf(from, sizeof(from), "%s/.", p);
+	if (copy_tree(from, tmp, &e) < 0) {
+		umount2(tmp, MNT_DETACH);
+		rmdir(tmp);
+		step_fail(s, e.err, "copy up %s: %s", t->path, e.msg);
+	}
+	if (mount(tmp, p, NULL, MS_MOVE, NULL) < 0) {
+		int err = errno;
+		umount2(tmp, MNT_DETACH);
+		rmdir(tmp);
+		step_fail(s, err, "move tmpfs onto %s", t->path);
+	}
+	rmdir(tmp);
+	if ((flags & MS_RDONLY) && !(r->u[2] & HOW_KEEP_RW)) {
+		if (target_reopen(t, &e) < 0)
+			rootfs_fail(s, &e, NULL);
+		target_proc(t, p, sizeof(p));
+		if (mount("", p, NULL, MS_REMOUNT | flags, data) < 0)
+			step_fail(s, errno, "remount %s", t->path);
+	}
+	if (finish_mount(t, r, &e) < 0)
+		rootfs_fail(s, &e, NULL);
+}
+
+/* inherit_mode puts the covered directory's mode first in a tmpfs's data
+ * (inheritTmpfsMode): a later mode= of config.json still wins. */
+static const char *inherit_mode(struct step *s, const char *dest, const char *data, char *buf, size_t n)
+{
+	char rel[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	clean_rel(dest, rel, sizeof(rel));
+	fd = open_in(root_fd(), rel);
+	if (fd < 0 && errno == ENOENT)
+		return data;
+	if (fd < 0)
+		step_fail(s, errno, "mount destination: resolve %s", dest);
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return data;
+	}
+	close(fd);
+	if ((size_t)snprintf(buf, n, "mode=%04o%s%s", st.st_mode & 07777, *data ? "," : "", data) >= n)
+		step_fail(s, E2BIG, "mount data of %s", dest);
+	return buf;
+}
+
+void do_mount(struct step *s, struct rstep *r)
+{
+	uint64_t index = r->u[0], kind = r->u[1], how = r->u[2];
+	unsigned long flags = (unsigned long)r->u[3];
+	const char *src = r->str[0], *dest = r->str[1], *fstype = r->str[2], *data = r->str[3];
+	const char *fallback = r->str[4];
+	char srcbuf[64], databuf[8192], p[64], why[256];
+	int file = 0, srcfd = -1;
+	struct target t;
+	struct rerr e;
+
+	debugf("rootfs: %s: %s (type \"%s\") on %s, flags %#lx, data \"%s\"", s->field, src, fstype, dest, flags, data);
+	if (kind == MOUNT_IDMAP) {
+		idmapped(s, r);
+		return;
+	}
+	if (kind == MOUNT_BIND || (how & HOW_BIND_SOURCE)) {
+		struct stat st;
+		if ((how & HOW_ASK_SOURCE) && stat(src, &st) < 0 && errno == EACCES) {
+			srcfd = ask_mount_source(index, why, sizeof(why));
+			if (srcfd < 0)
+				step_fail(s, 0, "bind mount source %s, unreachable by the container's root: %s", src, why);
+			snprintf(srcbuf, sizeof(srcbuf), "/proc/self/fd/%d", srcfd);
+			src = srcbuf;
+		}
+		if (stat(src, &st) < 0)
+			step_fail(s, errno, "bind mount source: stat %s", src);
+		file = !S_ISDIR(st.st_mode);
+	}
+	if (how & HOW_INHERIT_MODE)
+		data = inherit_mode(s, dest, data, databuf, sizeof(databuf));
+	if (how & HOW_ORDINARY_DIR) {
+		if (ordinary_dir_in(root_fd(), dest, fstype, &t, &e) < 0)
+			rootfs_fail(s, &e, "mount destination");
+	} else if (ensure_in(root_fd(), dest, file, &t, &e) < 0) {
+		rootfs_fail(s, &e, "mount destination");
+	}
+	if (kind == MOUNT_TMPCOPYUP) {
+		tmpcopyup(s, r, &t, src, data);
+	} else if (kind == MOUNT_BIND) {
+		bind_mount(s, r, &t, src);
+	} else {
+		target_proc(&t, p, sizeof(p));
+		if (mount(src, p, fstype, flags, data) < 0) {
+			if (errno == EPERM && *fallback && (how & HOW_USERNS)) {
+				/* bindHost: the host's proc or sysfs, with its
+				 * submounts, which are locked to it. */
+				r->u[3] |= MS_BIND | MS_REC;
+				bind_mount(s, r, &t, fallback);
+			} else {
+				step_fail(s, errno, "mount %s on %s", fstype, dest);
+			}
+		} else if (finish_mount(&t, r, &e) < 0) {
+			rootfs_fail(s, &e, NULL);
+		}
+	}
+	target_close(&t);
+	if (srcfd >= 0)
+		close(srcfd);
+}

@@ -1,0 +1,128 @@
+/* Entering the root (rootfs/pivot.go, nopivot.go): pivot_root(".", "."),
+ * or with --no-pivot a move of the rootfs onto / and chroot after the
+ * host's procfs and sysfs are hidden (the parent listed them), or chroot
+ * alone without a mount namespace; then what must wait for the new root:
+ * its propagation, process.cwd, a read-only /dev and root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "berth.h"
+
+/* hide_host_pseudofs detaches the listed mounts (hideHostPseudoFS); what
+ * the kernel refuses to unmount is covered with an empty tmpfs. */
+static void hide_host_pseudofs(struct step *s, struct rstep *r)
+{
+	uint64_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const char *mp = r->list[i];
+		if (mount("", mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT || errno == EINVAL)
+				continue; /* gone with a mount above it */
+			step_fail(s, errno, "make rslave %s", mp);
+		}
+		if (umount2(mp, MNT_DETACH) < 0) {
+			if (errno != EINVAL && errno != EPERM)
+				step_fail(s, errno, "unmount %s", mp);
+			if (mount("tmpfs", mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k") < 0)
+				step_fail(s, errno, "cover %s", mp);
+		}
+	}
+}
+
+void do_enter(struct step *s, struct rstep *r)
+{
+	uint64_t mode = r->u[0], prop = r->u[1];
+	const char *rootfs = r->str[0];
+
+	if (chdir(rootfs) < 0)
+		step_fail(s, errno, "chdir %s", rootfs);
+	if (mode == ENTER_CHROOT) {
+		if (chroot(".") < 0)
+			step_fail(s, errno, "chroot %s", rootfs);
+	} else if (mode == ENTER_NO_PIVOT) {
+		hide_host_pseudofs(s, r);
+		if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+			step_fail(s, errno, "move rootfs onto /");
+		if (chroot(".") < 0)
+			step_fail(s, errno, "chroot %s", rootfs);
+	} else {
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			step_fail(s, errno, "pivot_root .");
+		/* The old root must not propagate the unmount to the host. */
+		if (mount("", ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			step_fail(s, errno, "make old root rslave .");
+		if (umount2(".", MNT_DETACH) < 0)
+			step_fail(s, errno, "unmount old root .");
+	}
+	if (chdir("/") < 0)
+		step_fail(s, errno, "chdir /");
+	if (prop && mount("", "/", NULL, (unsigned long)prop, NULL) < 0)
+		step_fail(s, errno, "set propagation of /");
+	if (rootfs_fd >= 0)
+		close(rootfs_fd);
+	rootfs_fd = -1;
+}
+
+/* do_mkdir_cwd makes a missing process.cwd, as root, before the root may
+ * turn read-only (os.MkdirAll). */
+void do_mkdir_cwd(struct step *s, struct rstep *r)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i, l;
+
+	l = (size_t)snprintf(path, sizeof(path), "%s", r->str[0]);
+	if (l >= sizeof(path))
+		step_fail(s, ENAMETOOLONG, "create process.cwd %s", r->str[0]);
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return;
+		step_fail(s, ENOTDIR, "create process.cwd %s: mkdir %s", r->str[0], path);
+	}
+	for (i = 1; i <= l; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			step_fail(s, errno, "create process.cwd %s: mkdir %s", r->str[0], path);
+		if (errno == EEXIST && (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+			step_fail(s, ENOTDIR, "create process.cwd %s: mkdir %s", r->str[0], path);
+		if (i < l)
+			path[i] = '/';
+		errno = 0;
+	}
+}
+
+void do_dev_readonly(struct step *s, struct rstep *r)
+{
+	struct target t = {.rootfd = root_fd()};
+	char p[64];
+
+	(void)r;
+	t.fd = open_in(t.rootfd, "dev");
+	if (t.fd < 0)
+		step_fail(s, errno, "open /dev");
+	target_proc(&t, p, sizeof(p));
+	/* A bind remount changes only this mount's flags: keep the others. */
+	if (mount("", p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) < 0)
+		step_fail(s, errno, "remount read-only /dev");
+	target_close(&t);
+}
+
+void do_root_readonly(struct step *s, struct rstep *r)
+{
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+
+	if (r->u[0])
+		flags |= locked_flags("/");
+	if (mount("", "/", NULL, flags, NULL) < 0)
+		step_fail(s, errno, "remount read-only /");
+}
