@@ -3,7 +3,7 @@
 // and unshare(CLONE_NEWUSER) need a single-threaded caller.
 //
 // Protocol on the sync socket (SOCK_SEQPACKET, one message a packet), in the
-// order it happens (enforced here and in libcontainer/nsenter_parent.go):
+// order it happens (checked here and, message by message, by the parent: libcontainer/sync_order.go):
 //
 //   parent                               this stage
 //   ------                               ----------
