@@ -150,11 +150,14 @@ func hookItems(kind, dir string, hooks []specs.Hook, cfg *configs.Config, in cre
 	if err != nil {
 		return nil, fmt.Errorf("hooks.%s: state: %w", kind, err)
 	}
-	before, after, ok := bytes.Cut(st, []byte(strconv.Itoa(pidMark)))
+	// Cut at the field, not the number alone: the id or an annotation
+	// may hold the same digits, and comes before it.
+	field := `"pid":`
+	before, after, ok := bytes.Cut(st, []byte(field+strconv.Itoa(pidMark)))
 	if !ok {
 		return nil, fmt.Errorf("hooks.%s: state without its pid", kind)
 	}
-	items := []plan.Item{plan.S(kind), plan.S(dir), plan.S(string(before)), plan.S(string(after)), plan.U(uint64(len(hooks)))}
+	items := []plan.Item{plan.S(kind), plan.S(dir), plan.S(string(before) + field), plan.S(string(after)), plan.U(uint64(len(hooks)))}
 	for _, h := range hooks {
 		var timeout uint64
 		if h.Timeout != nil && *h.Timeout > 0 {

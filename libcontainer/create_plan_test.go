@@ -204,3 +204,31 @@ func TestFifoErrorWordsErrnoAsGo(t *testing.T) {
 		}
 	}
 }
+
+// An id (or an annotation) holding the pid marker's digits keeps them:
+// the stage's pid goes into the pid field only.
+func TestCreatePlanHookStateIDWithMarkerDigits(t *testing.T) {
+	withRootfsStubs(t, false)
+	digits := fmt.Sprint(pidMark)
+	cfg := &configs.Config{
+		Rootfs: "/r", Version: "1.2.0",
+		Hooks:       &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/cc"}}},
+		Annotations: map[string]string{"pid": digits},
+		Process:     configs.Process{Args: []string{"sh"}, Cwd: "/"},
+	}
+	steps := decodeCreate(t, cfg, createInputs{id: "c" + digits, bundle: "/b" + digits, fifoFd: 5})
+	for _, s := range steps {
+		if s.Op != plan.OpHooks {
+			continue
+		}
+		var st specs.State
+		if err := json.Unmarshal([]byte(s.Items[2].(string)+"42"+s.Items[3].(string)), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.ID != "c"+digits || st.Bundle != "/b"+digits || st.Pid != 42 || st.Annotations["pid"] != digits {
+			t.Fatalf("state %+v", st)
+		}
+		return
+	}
+	t.Fatal("no hooks step")
+}

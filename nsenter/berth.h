@@ -10,7 +10,8 @@ extern int sync_fd;
 extern int log_fd;
 void json_escape(char *out, size_t n, const char *s);
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void send_msg(const char *msg);
+/* send_msg: 0, or -1 with errno (the parent is gone: EPIPE). */
+int send_msg(const char *msg);
 int send_fd_msg(const char *msg, int fd);
 int wait_reply(const char *type);
 void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -68,6 +69,9 @@ const char *go_strerror(int err, char *buf, size_t n);
 /* create_ready: the create plan's ready was sent (the parent closed the
  * sync socket and is gone). */
 void create_ready(void);
+/* create_signals: a container's init ends on SIGHUP, SIGINT, SIGQUIT and
+ * SIGTERM until its execve, though it reaps a pid namespace. */
+void create_signals(void);
 
 /* hooks.c: runs an OP_HOOKS step. */
 void do_hooks(struct step *s);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,38 @@ const char *go_strerror(int err, char *buf, size_t n)
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 	return buf;
+}
+
+/* die_on_signal ends init as the signal would: a container's init is its
+ * pid namespace's reaper, and the kernel drops a signal whose action is
+ * the default there (only SIGKILL is forced), so `kill ID` (SIGTERM) would
+ * not end a created container. The Go init ended on these signals: its
+ * runtime's handler re-raised them and, with no effect, exited 2. So does
+ * this one; execve resets the handlers for the user's process. */
+static void die_on_signal(int sig)
+{
+	sigset_t set;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(2);
+}
+
+void create_signals(void)
+{
+	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = die_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			bail("sigaction %d", sigs[i]);
 }
 
 void create_ready(void)

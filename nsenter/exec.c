@@ -399,7 +399,11 @@ static void do_ready(struct step *s)
 		close(log_fd);
 		log_fd = -1;
 	}
-	send_msg("{\"type\":\"ready\"}");
+	/* A parent killed before ready would otherwise leave this init
+	 * waiting on exec.fifo for a start that never comes, holding its
+	 * namespaces, mounts and cgroup. */
+	if (send_msg("{\"type\":\"ready\"}") < 0)
+		step_fail(s, errno, "tell the parent init is ready");
 	fail_status = 127;
 	if (plan_create)
 		create_ready();
@@ -430,6 +434,8 @@ void run_plan(int fd, int create)
 	}
 	close(fd);
 	plan_create = create;
+	if (create)
+		create_signals();
 	while ((r = plan_next(&p, &s, &why)) > 0) {
 		debugf("%s plan: step %u (%s)", create ? "create" : "exec", s.op, s.field);
 		switch (s.op) {

@@ -56,12 +56,13 @@ void debugf(const char *fmt, ...)
 	errno = saved;
 }
 
-void send_msg(const char *msg)
+int send_msg(const char *msg)
 {
 	ssize_t r;
 	do {
 		r = send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
 	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -1 : 0;
 }
 
 /* send_fd_msg sends msg with fd attached (SCM_RIGHTS). */

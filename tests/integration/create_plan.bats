@@ -194,3 +194,21 @@ B=two words" ]
 	berth_err start "$ID"
 	[ "$status" -ne 0 ]
 }
+
+# The init of a container with its own pid namespace is that namespace's reaper: the
+# kernel drops every signal it has no handler for, but SIGKILL. runc's Go init ends on
+# SIGTERM, SIGINT, SIGHUP (and SIGQUIT); so must berth's, or `kill ID` of a created
+# container (SIGTERM, the default) does nothing and a client's stop waits out its timeout.
+@test "create plan: a created container's init ends on kill TERM, INT and HUP, though it reaps a pid namespace" {
+	set_cmd 'echo ran > /host/ran'
+	local sig pid
+	for sig in TERM INT HUP; do
+		create_container "$ID"
+		pid=$(pid_of "$ID")
+		berth kill "$ID" "$sig"
+		wait_pid_gone "$pid"
+		wait_for_status "$ID" stopped
+		[ ! -e "$HOSTDIR/ran" ]
+		berth delete "$ID"
+	done
+}
