@@ -57,6 +57,12 @@ const (
 	envConfigPipe = "_BERTH_CONFIGPIPE"
 	envFifoFd     = "_BERTH_FIFOFD"
 	envPreserve   = "_BERTH_PRESERVEFDS"
+	// envID is a label, read by nothing in init (its inputs come in the
+	// bootstrap and the plan): it names the container a not yet exec'd
+	// stage belongs to, for whoever looks at the host's processes (ps e,
+	// /proc/PID/environ; the test suites' leak audit). execve drops it:
+	// the process's environment is its config's.
+	envID = "_BERTH_ID"
 )
 
 // Create makes the container: state directory, init process in its
@@ -254,6 +260,7 @@ func (sp *spawner) start() error {
 		envInitPipe + "=" + strconv.Itoa(base),
 		envConfigPipe + "=" + strconv.Itoa(base+1),
 		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
+		envID + "=" + sp.o.ID,
 		// init is sequential: one P spares the Go runtime the threads
 		// (and their page faults) it starts to keep idle Ps busy.
 		"GOMAXPROCS=1",
