@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -51,12 +50,11 @@ type CreateResult struct {
 	Child bool
 }
 
-// Env names that carry fd numbers from the parent to init.
+// Env names that carry fd numbers from the parent to the C stage
+// (nsenter/nsexec.c); the fifo's and the preserved fds' are in the plan.
 const (
 	envInitPipe   = "_BERTH_INITPIPE"
 	envConfigPipe = "_BERTH_CONFIGPIPE"
-	envFifoFd     = "_BERTH_FIFOFD"
-	envPreserve   = "_BERTH_PRESERVEFDS"
 )
 
 // Create makes the container: state directory, init process in its
@@ -158,9 +156,8 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
-	// plan: the plan the C stage runs in place of the Go init: exec's
-	// (exec_plan.go), or create's (create_plan.go) when the C stage can
-	// run the whole config; nil when create falls back to the Go init.
+	// plan: what the C stage runs as init: exec's (exec_plan.go) or
+	// create's (create_plan.go).
 	plan    []byte
 	cgroups cgroups.Manager // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
@@ -253,14 +250,10 @@ func (sp *spawner) start() error {
 	cmd.Env = []string{
 		envInitPipe + "=" + strconv.Itoa(base),
 		envConfigPipe + "=" + strconv.Itoa(base+1),
-		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
-		// init is sequential: one P spares the Go runtime the threads
-		// (and their page faults) it starts to keep idle Ps busy.
-		"GOMAXPROCS=1",
 	}
 	if fifoFd != nil {
+		// At fifoFdInInit, which create's plan names.
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
-		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(sp.fifoFdInInit()))
 	}
 	var logW *os.File
 	if logs.Debugging {
@@ -296,22 +289,6 @@ func (sp *spawner) start() error {
 	return nil
 }
 
-// checkPreserved refuses to pass fd unless berth inherited it from its
-// caller. Every fd that crossed the caller's execve lacks close-on-exec;
-// every fd berth (or the Go runtime, which keeps the host's cgroup files
-// open) opened has it: such an fd is berth's own and must not reach the
-// container just because the caller asked for more fds than it gave.
-func checkPreserved(fd int) error {
-	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-	if err == nil && flags&unix.FD_CLOEXEC != 0 {
-		err = errors.New("not passed to berth by its caller")
-	}
-	if err != nil {
-		return fmt.Errorf("--preserve-fds: fd %d: %w", fd, err)
-	}
-	return nil
-}
-
 // makeFifo makes exec.fifo, on which init waits for start, and returns an
 // O_PATH fd of it for init.
 func (sp *spawner) makeFifo() (*os.File, error) {
@@ -339,34 +316,16 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 	return f, nil
 }
 
-// initData is what the Go init reads from the config pipe: the one
-// message with its inputs (the C stage's are in the bootstrap and the
-// plan).
-type initData struct {
-	Config *configs.Config `json:"config"`
-	// ID and Bundle are for the state the hooks init runs get.
-	ID     string `json:"id"`
-	Bundle string `json:"bundle"`
-}
-
-// sendConfig writes the config on its own pipe (it can be larger than a
+// sendPlan writes the plan on its own pipe (it can be larger than a
 // packet), in the background: init reads it while we wait on the socket.
-func (sp *spawner) sendConfig() error {
-	b, err := sp.plan, error(nil)
-	if b == nil {
-		b, err = json.Marshal(initData{Config: sp.o.Config, ID: sp.o.ID, Bundle: sp.o.Bundle})
-	}
+func (sp *spawner) sendPlan() {
+	b := sp.plan
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
-	if err != nil {
-		_ = w.Close()
-		return err
-	}
 	go func() {
 		_, _ = w.Write(b)
 		_ = w.Close()
 	}()
-	return nil
 }
 
 // bootstrap renders the nsenter stage's directives (nsenter/nsexec.c).
@@ -419,9 +378,8 @@ func (sp *spawner) drive() error {
 	} else {
 		boot += "mode create\n"
 	}
-	if sp.plan != nil {
-		boot += "plan\n"
-	}
+	// The plan follows on the config pipe (sendPlan).
+	boot += "plan\n"
 	logs.Debugf("nsenter bootstrap: %q", boot)
 	if err := writeOOMScoreAdj(sp.cmd.Process.Pid, cfg.OOMScoreAdj); err != nil {
 		return err
@@ -491,9 +449,7 @@ func (sp *spawner) drive() error {
 	if err := sp.applyIntelRdt(pid); err != nil {
 		return err
 	}
-	if err := sp.sendConfig(); err != nil {
-		return err
-	}
+	sp.sendPlan()
 	for {
 		m, fd, err := sp.recvInOrder()
 		if err != nil {

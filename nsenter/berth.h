@@ -10,7 +10,7 @@ extern int sync_fd;
 extern int log_fd;
 void json_escape(char *out, size_t n, const char *s);
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void send_msg(const char *msg);
+int send_msg(const char *msg);
 int send_fd_msg(const char *msg, int fd);
 int wait_reply(const char *type);
 void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -134,7 +134,7 @@ int remount_bind(struct target *t, unsigned long flags, unsigned long cleared, i
 unsigned long locked_flags(const char *path);
 /* cgroupmnt.c: OP_CGROUP_MOUNT. */
 void do_cgroup_mount(struct step *s, struct rstep *r);
-/* copyup.c: tmpcopyup's copy (copyTree). */
+/* copyup.c: tmpcopyup's copy. */
 int copy_tree(const char *src, const char *dst, struct rerr *e);
 /* dev.c: OP_DEVICE, OP_DEV_LINKS. */
 void do_device(struct step *s, struct rstep *r);

@@ -13,7 +13,7 @@
  *
  * After ready the parent is gone: a failure goes to start through
  * exec.fifo once start has opened it, else to the container's stderr, as
- * the Go init's execFailed did.
+ * runc's init does.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -232,8 +232,8 @@ static void do_home(struct step *s)
 	env_add(s, home);
 }
 
-/* check_exec: path exists and is an executable file, as the Go init's
- * lookPath saw it (stat follows symlinks; a directory is not). */
+/* check_exec: path exists and is an executable file (stat follows
+ * symlinks; a directory is not), as Go's exec.LookPath decides. */
 static int check_exec(const char *path)
 {
 	struct stat st;

@@ -56,12 +56,13 @@ void debugf(const char *fmt, ...)
 	errno = saved;
 }
 
-void send_msg(const char *msg)
+int send_msg(const char *msg)
 {
 	ssize_t r;
 	do {
 		r = send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL);
 	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -1 : 0;
 }
 
 /* send_fd_msg sends msg with fd attached (SCM_RIGHTS). */
@@ -119,7 +120,10 @@ void bail(const char *fmt, ...)
 	}
 	json_escape(esc, sizeof(esc), text);
 	snprintf(msg, sizeof(msg), "{\"type\":\"error\",\"step\":\"nsenter\",\"msg\":\"%s\"}", esc);
-	send_msg(msg);
+	/* No parent on the socket (berth init run by hand with the variable
+	 * set, say): the error goes to stderr rather than nowhere. */
+	if (send_msg(msg) < 0)
+		dprintf(2, "berth init: %s\n", text);
 	_exit(1);
 }
 

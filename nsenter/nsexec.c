@@ -24,12 +24,9 @@
 //                                        fork if a pid/time ns needs a child
 //                          <- {"type":"pid","pid":C}  (C: host pid of init)
 //                                        (intermediate, if any, exits)
-//                                        "plan" in the bootstrap: run the
-//                                          plan (exec.c; create.c for
-//                                          "mode create"), execve
-//                                        else (create, a config the C
-//                                          stage cannot run yet): return,
-//                                          the Go runtime starts in C
+//                                        run the plan (exec.c; create.c
+//                                          for "mode create"), execve:
+//                                          init never returns to Go
 //
 // Any failure: {"type":"error","step":"nsenter","msg":"..."} and exit(1).
 #define _GNU_SOURCE
@@ -75,9 +72,8 @@ struct bootstrap {
 	int setgroups_deny;
 	/* mode: what this init is for, said by the parent (never guessed). */
 	enum { MODE_NONE, MODE_CREATE, MODE_EXEC } mode;
-	/* plan: after the namespaces, run the plan on the config pipe
-	 * (exec.c, and create.c with mode create) instead of returning to
-	 * the Go runtime. */
+	/* plan: the parent sends a plan on the config pipe (required: it is
+	 * what init runs after the namespaces, exec.c and create.c). */
 	int plan;
 };
 
@@ -102,9 +98,8 @@ static const char *ns_name(int flag)
  *   join <decimal flag> <path>          (path: rest of the line)
  *   setgroups deny
  *   mode create|exec                    (required)
- *   plan                                (run the plan, see exec.c; exec
- *                                        always, create when the parent
- *                                        compiled one)
+ *   plan                                (required: the plan follows on
+ *                                        the config pipe, see exec.c)
  */
 static void parse_bootstrap(char *buf, struct bootstrap *b)
 {
@@ -139,8 +134,8 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 	errno = 0;
 	if (b->mode == MODE_NONE)
 		bail("bootstrap without its mode line");
-	if (b->mode == MODE_EXEC && !b->plan)
-		bail("bootstrap of an exec without its plan line");
+	if (!b->plan)
+		bail("bootstrap without its plan line");
 }
 
 /* owned_by: the namespace fd is owned by the user namespace whose stat is
@@ -272,8 +267,8 @@ void berth_nsexec(void)
 		bail("read bootstrap");
 	boot[n] = '\0';
 	parse_bootstrap(boot, &b);
-	debugf("bootstrap: %s%s, clone flags 0x%x, %d namespaces to join%s",
-	       b.mode == MODE_CREATE ? "create" : "exec", b.plan ? " plan" : " (Go init)", b.cloneflags,
+	debugf("bootstrap: %s plan, clone flags 0x%x, %d namespaces to join%s",
+	       b.mode == MODE_CREATE ? "create" : "exec", b.cloneflags,
 	       b.njoins, b.setgroups_deny ? ", setgroups deny" : "");
 
 	/* Until the user's process runs, nothing but root may ptrace or read
@@ -336,17 +331,12 @@ void berth_nsexec(void)
 		snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", getpid());
 		send_msg(msg);
 	}
-	if (b.plan) {
-		/* No Go runtime in the process; the plan on the config pipe
-		 * says the rest, down to execve. */
-		env = getenv("_BERTH_CONFIGPIPE");
-		if (!env || !*env) {
-			errno = 0;
-			bail("no config pipe for the plan");
-		}
-		run_plan(atoi(env), b.mode == MODE_CREATE);
+	/* No Go runtime in the process: the plan on the config pipe says the
+	 * rest, down to execve (run_plan does not return). */
+	env = getenv("_BERTH_CONFIGPIPE");
+	if (!env || !*env) {
+		errno = 0;
+		bail("no config pipe for the plan");
 	}
-	/* The Go side of init reads _BERTH_INITPIPE too and goes on with the
-	 * same socket; the container's environment is built from config.json,
-	 * so the variable never reaches the user's process. */
+	run_plan(atoi(env), b.mode == MODE_CREATE);
 }
