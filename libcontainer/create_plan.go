@@ -193,7 +193,7 @@ func (sp *spawner) compileCreate() error {
 }
 
 // fifoFdInInit is the number exec.fifo's fd has in init: after stdio, the
-// preserved fds, the sync socket and the config pipe (spawner.start).
+// preserved fds, the sync socket and the plan pipe (spawner.start).
 func (sp *spawner) fifoFdInInit() int {
 	return 3 + sp.o.PreserveFDs + 2
 }

@@ -50,12 +50,11 @@ type CreateResult struct {
 	Child bool
 }
 
-// Env names that carry fd numbers from the parent to the C stage
-// (nsenter/nsexec.c); the fifo's and the preserved fds' are in the plan.
-const (
-	envInitPipe   = "_BERTH_INITPIPE"
-	envConfigPipe = "_BERTH_CONFIGPIPE"
-)
+// envInitPipe names the one variable the parent sets for init: the fd of
+// the sync socket, on which the C stage (nsenter/nsexec.c) reads its
+// bootstrap. The other fds are named in the bootstrap (the plan pipe's, the
+// log pipe's) or in the plan (the fifo's, the preserved ones).
+const envInitPipe = "_BERTH_INITPIPE"
 
 // Create makes the container: state directory, init process in its
 // namespaces, rootfs and everything else of config.json, up to the point
@@ -161,14 +160,17 @@ type spawner struct {
 	plan    []byte
 	cgroups cgroups.Manager // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
-	idmaps    *idMapPlan
-	cmd       *exec.Cmd
-	sock      *os.File // parent end of the sync socket
-	cfgPipe   *os.File // write end of the config pipe, until sent
-	console   *os.File
-	child     bool
-	pid       int // init's host pid, once known
-	startTime uint64
+	idmaps  *idMapPlan
+	cmd     *exec.Cmd
+	sock    *os.File // parent end of the sync socket
+	cfgPipe *os.File // write end of the plan pipe, until sent
+	// planFd and logFd are the numbers of the plan pipe's and the log
+	// pipe's ends in init (logFd -1: no --debug), for the bootstrap.
+	planFd, logFd int
+	console       *os.File
+	child         bool
+	pid           int // init's host pid, once known
+	startTime     uint64
 	// waitLogs waits for init's debug records to end (--debug), else nil.
 	waitLogs func(time.Duration)
 	// netDevs are the linux.netDevices moved into the container, until
@@ -247,10 +249,8 @@ func (sp *spawner) start() error {
 	// fifoFdInInit).
 	base := 3 + sp.o.PreserveFDs
 	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR)
-	cmd.Env = []string{
-		envInitPipe + "=" + strconv.Itoa(base),
-		envConfigPipe + "=" + strconv.Itoa(base+1),
-	}
+	cmd.Env = []string{envInitPipe + "=" + strconv.Itoa(base)}
+	sp.planFd, sp.logFd = base+1, -1
 	if fifoFd != nil {
 		// At fifoFdInInit, which create's plan names.
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
@@ -266,7 +266,7 @@ func (sp *spawner) start() error {
 		}
 		logW = w
 		defer func() { _ = logW.Close() }()
-		cmd.Env = append(cmd.Env, logs.EnvPipe+"="+strconv.Itoa(3+len(cmd.ExtraFiles)))
+		sp.logFd = 3 + len(cmd.ExtraFiles)
 		cmd.ExtraFiles = append(cmd.ExtraFiles, logW)
 		sp.waitLogs = logs.Forward(logR)
 	}
@@ -283,7 +283,7 @@ func (sp *spawner) start() error {
 		_ = cfgW.Close()
 		return fmt.Errorf("start init: %w", err)
 	}
-	logs.Debugf("started init %d (%s init), sync fd %d, config fd %d, %d preserved fds", cmd.Process.Pid, exe, base, base+1, sp.o.PreserveFDs)
+	logs.Debugf("started init %d (%s init), sync fd %d, plan fd %d, %d preserved fds", cmd.Process.Pid, exe, base, sp.planFd, sp.o.PreserveFDs)
 	sp.cmd = cmd
 	sp.cfgPipe = cfgW
 	return nil
@@ -378,8 +378,11 @@ func (sp *spawner) drive() error {
 	} else {
 		boot += "mode create\n"
 	}
-	// The plan follows on the config pipe (sendPlan).
-	boot += "plan\n"
+	// The plan follows on its pipe (sendPlan).
+	boot += fmt.Sprintf("plan %d\n", sp.planFd)
+	if sp.logFd >= 0 {
+		boot += fmt.Sprintf("log %d\n", sp.logFd)
+	}
 	logs.Debugf("nsenter bootstrap: %q", boot)
 	if err := writeOOMScoreAdj(sp.cmd.Process.Pid, cfg.OOMScoreAdj); err != nil {
 		return err

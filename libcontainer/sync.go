@@ -22,7 +22,7 @@ import (
 //	id maps, time offsets, cgroups
 //	ack                          ->
 //	[waiting for init's pid]     <- pid
-//	plan (config pipe)           ->
+//	plan (plan pipe)             ->
 //	[preparing the rootfs]          mounts, /dev
 //	                             <- mount-source   (create: per bind source init
 //	open it, O_PATH (or make the                    cannot reach, and per id-mapped bind)

@@ -5,7 +5,7 @@
  * in the process. Messages on the sync socket, in order:
  *
  *   parent                              this stage
- *   plan (config pipe, to EOF)  ->
+ *   plan (plan pipe, to EOF)    ->
  *                               <- console + pty master   (OP_CONSOLE)
  *   console-done                ->
  *                               <- warning                (any number)

@@ -72,9 +72,11 @@ struct bootstrap {
 	int setgroups_deny;
 	/* mode: what this init is for, said by the parent (never guessed). */
 	enum { MODE_NONE, MODE_CREATE, MODE_EXEC } mode;
-	/* plan: the parent sends a plan on the config pipe (required: it is
+	/* plan_fd: the pipe the parent sends the plan on (required: it is
 	 * what init runs after the namespaces, exec.c and create.c). */
-	int plan;
+	int plan_fd;
+	/* log_fd: the log pipe (--debug), else -1. */
+	int log_fd;
 };
 
 static const char *ns_name(int flag)
@@ -98,14 +100,29 @@ static const char *ns_name(int flag)
  *   join <decimal flag> <path>          (path: rest of the line)
  *   setgroups deny
  *   mode create|exec                    (required)
- *   plan                                (required: the plan follows on
- *                                        the config pipe, see exec.c)
+ *   plan <fd>                           (required: the pipe the plan
+ *                                        follows on, see exec.c)
+ *   log <fd>                            (--debug: the log pipe, msg.c)
  */
+/* fd_arg reads the fd number of a bootstrap line: above stdio, whole. */
+static int fd_arg(const char *line, const char *s)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(s, &end, 10);
+	if (errno || *end || end == s || fd < 3 || fd > 1 << 20)
+		bail("malformed bootstrap line %s", line);
+	return (int)fd;
+}
+
 static void parse_bootstrap(char *buf, struct bootstrap *b)
 {
 	char *line, *save = NULL;
 
 	memset(b, 0, sizeof(*b));
+	b->plan_fd = b->log_fd = -1;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "clone ", 6)) {
 			b->cloneflags = (int)strtol(line + 6, NULL, 10);
@@ -124,8 +141,10 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 			b->mode = MODE_CREATE;
 		} else if (!strcmp(line, "mode exec")) {
 			b->mode = MODE_EXEC;
-		} else if (!strcmp(line, "plan")) {
-			b->plan = 1;
+		} else if (!strncmp(line, "plan ", 5)) {
+			b->plan_fd = fd_arg(line, line + 5);
+		} else if (!strncmp(line, "log ", 4)) {
+			b->log_fd = fd_arg(line, line + 4);
 		} else {
 			errno = 0;
 			bail("unknown bootstrap line %s", line);
@@ -134,7 +153,7 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 	errno = 0;
 	if (b->mode == MODE_NONE)
 		bail("bootstrap without its mode line");
-	if (!b->plan)
+	if (b->plan_fd < 0)
 		bail("bootstrap without its plan line");
 }
 
@@ -256,9 +275,6 @@ void berth_nsexec(void)
 	if (!env || !*env)
 		return;
 	sync_fd = atoi(env);
-	env = getenv("_BERTH_LOGPIPE");
-	if (env && *env)
-		log_fd = atoi(env);
 
 	do {
 		n = recv(sync_fd, boot, BOOT_MAX, 0);
@@ -267,6 +283,7 @@ void berth_nsexec(void)
 		bail("read bootstrap");
 	boot[n] = '\0';
 	parse_bootstrap(boot, &b);
+	log_fd = b.log_fd;
 	debugf("bootstrap: %s plan, clone flags 0x%x, %d namespaces to join%s",
 	       b.mode == MODE_CREATE ? "create" : "exec", b.cloneflags,
 	       b.njoins, b.setgroups_deny ? ", setgroups deny" : "");
@@ -331,12 +348,7 @@ void berth_nsexec(void)
 		snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", getpid());
 		send_msg(msg);
 	}
-	/* No Go runtime in the process: the plan on the config pipe says the
-	 * rest, down to execve (run_plan does not return). */
-	env = getenv("_BERTH_CONFIGPIPE");
-	if (!env || !*env) {
-		errno = 0;
-		bail("no config pipe for the plan");
-	}
-	run_plan(atoi(env), b.mode == MODE_CREATE);
+	/* No Go runtime in the process: the plan on its pipe says the rest,
+	 * down to execve (run_plan does not return). */
+	run_plan(b.plan_fd, b.mode == MODE_CREATE);
 }

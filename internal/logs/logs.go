@@ -13,10 +13,6 @@ import (
 	"time"
 )
 
-// EnvPipe names the variable holding the fd of init's end of the log pipe;
-// set only when the runtime runs with --debug.
-const EnvPipe = "_BERTH_LOGPIPE"
-
 var (
 	// Debugging is --debug: without it Debugf costs a branch.
 	Debugging bool

@@ -12,7 +12,7 @@ setup() {
 }
 teardown() { teardown_berth; }
 
-@test "init entry: a created container's init is one thread, the C stage's, with no Go runtime started" {
+@test "init entry: a created container's init is one thread, the C stage's, with no Go runtime started and one variable" {
 	skip_if_runc "runc's init is a Go process (several threads) by design"
 	set_cmd 'echo started'
 	create_container "$ID"
@@ -24,6 +24,10 @@ teardown() { teardown_berth; }
 	[ "$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")" = 1 ]
 	# the parent starts it as "<sealed berth> init"
 	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" | awk '{print $2}')" = init ]
+	# its environment until execve is one variable, the sync socket's fd: the plan
+	# pipe, the fifo and the preserved fds are named in the bootstrap and the plan
+	tr '\0' '\n' <"/proc/$pid/environ"
+	[[ "$(tr '\0' '\n' <"/proc/$pid/environ")" =~ ^_BERTH_INITPIPE=[0-9]+$ ]]
 	berth start "$ID"
 	wait_for_status "$ID" stopped
 	[ "$(cat "$(cout "$ID")")" = started ]
