@@ -174,7 +174,7 @@ func TestCRootfsDanglingLink(t *testing.T) {
 }
 
 // Bad destinations and sources fail their step, named by its field, with
-// the Go init's words.
+// the words berth's errors have always had.
 func TestCRootfsBadDestination(t *testing.T) {
 	for _, c := range []struct {
 		name    string
