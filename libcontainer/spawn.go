@@ -50,11 +50,17 @@ type CreateResult struct {
 	Child bool
 }
 
-// envInitPipe names the one variable the parent sets for init: the fd of
-// the sync socket, on which the C stage (nsenter/nsexec.c) reads its
-// bootstrap. The other fds are named in the bootstrap (the plan pipe's, the
-// log pipe's) or in the plan (the fifo's, the preserved ones).
-const envInitPipe = "_BERTH_INITPIPE"
+// Init's environment until its execve. envInitPipe is the one init reads:
+// the fd of the sync socket, on which the C stage (nsenter/nsexec.c) reads
+// its bootstrap; the other fds are named in the bootstrap (the plan pipe's,
+// the log pipe's) or in the plan (the fifo's, the preserved ones). envID
+// names the container, for whoever audits the host's processes (the tests'
+// leak audit and kill -9 tests find a container's inits by it); nothing
+// reads it, and the user's process gets its config's environment only.
+const (
+	envInitPipe = "_BERTH_INITPIPE"
+	envID       = "_BERTH_ID"
+)
 
 // Create makes the container: state directory, init process in its
 // namespaces, rootfs and everything else of config.json, up to the point
@@ -249,7 +255,7 @@ func (sp *spawner) start() error {
 	// fifoFdInInit).
 	base := 3 + sp.o.PreserveFDs
 	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR)
-	cmd.Env = []string{envInitPipe + "=" + strconv.Itoa(base)}
+	cmd.Env = []string{envInitPipe + "=" + strconv.Itoa(base), envID + "=" + sp.o.ID}
 	sp.planFd, sp.logFd = base+1, -1
 	if fifoFd != nil {
 		// At fifoFdInInit, which create's plan names.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # There is one init, the C stage running the plan (issue 17): `berth init` is only the
 # name the parent gives the sealed copy it starts. A created container's init runs no Go
-# runtime (one thread, waiting on exec.fifo); run by hand, `init` fails with a clear
-# error and leaves nothing behind.
+# runtime (one thread, waiting on exec.fifo), and its environment names one fd, the sync
+# socket's; run by hand, `init` fails with a clear error and leaves nothing behind.
 
 load helpers
 
@@ -12,7 +12,7 @@ setup() {
 }
 teardown() { teardown_berth; }
 
-@test "init entry: a created container's init is one thread, the C stage's, with no Go runtime started and one variable" {
+@test "init entry: a created container's init is one thread, the C stage's, with no Go runtime started, and its fds not in its environment" {
 	skip_if_runc "runc's init is a Go process (several threads) by design"
 	set_cmd 'echo started'
 	create_container "$ID"
@@ -24,10 +24,11 @@ teardown() { teardown_berth; }
 	[ "$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")" = 1 ]
 	# the parent starts it as "<sealed berth> init"
 	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" | awk '{print $2}')" = init ]
-	# its environment until execve is one variable, the sync socket's fd: the plan
-	# pipe, the fifo and the preserved fds are named in the bootstrap and the plan
+	# its environment until execve: the sync socket's fd (the plan pipe, the fifo and
+	# the preserved fds are named in the bootstrap and the plan), and the container's
+	# ID, by which process audits find it
 	tr '\0' '\n' <"/proc/$pid/environ"
-	[[ "$(tr '\0' '\n' <"/proc/$pid/environ")" =~ ^_BERTH_INITPIPE=[0-9]+$ ]]
+	[ "$(tr '\0' '\n' <"/proc/$pid/environ" | sort | sed 's/=[0-9]*$/=N/' | tr '\n' ' ')" = "_BERTH_ID=$ID _BERTH_INITPIPE=N " ]
 	berth start "$ID"
 	wait_for_status "$ID" stopped
 	[ "$(cat "$(cout "$ID")")" = started ]
