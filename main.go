@@ -73,7 +73,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, stateCommand, killCommand,
 			deleteCommand, listCommand, specCommand, psCommand, pauseCommand, execCommand, updateCommand, eventsCommand,
-			resumeCommand, featuresCommand, checkpointCommand, restoreCommand,
+			resumeCommand, featuresCommand, checkpointCommand, restoreCommand, initCommand,
 		},
 		// Unknown commands and flags are usage errors, with exit status 1 as
 		// runc has.

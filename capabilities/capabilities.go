@@ -1,5 +1,6 @@
-// Package capabilities maps capability names to numbers and applies the
-// five sets of process.capabilities to the calling process.
+// Package capabilities maps capability names to numbers and resolves the
+// five sets of process.capabilities into the masks that init's plan
+// carries (the C stage applies them, nsenter/caps.c).
 package capabilities
 
 import (
@@ -27,12 +28,6 @@ func Known() []string {
 	return out
 }
 
-// Valid reports whether name is a known capability name.
-func Valid(name string) bool {
-	_, ok := byName[name]
-	return ok
-}
-
 // resolve maps the names of one set to capabilities. runtime-spec 1.3
 // (config.md "Linux Process") says a value that cannot be granted MUST be
 // logged as a warning and SHOULD NOT fail the container, and runc ignores
@@ -55,11 +50,8 @@ func resolve(names []string) (caps []capability.Cap, ignored []string) {
 
 // Caps is a resolved process.capabilities.
 type Caps struct {
-	sets    map[capability.CapType][]capability.Cap
-	kept    []capability.Cap
-	applied capability.Capabilities
-	// warnings says what was ignored: unknown or unavailable names, and
-	// ambient capabilities the kernel would not raise.
+	sets map[capability.CapType][]capability.Cap
+	// warnings says what was ignored: unknown or unavailable names.
 	warnings []string
 }
 
@@ -88,100 +80,10 @@ func New(c *specs.LinuxCapabilities) (*Caps, error) {
 	return out, nil
 }
 
-// Warnings returns what New and ApplyRest ignored, once each.
+// Warnings returns what New ignored, once each (the ambient capabilities
+// the kernel refuses at run time, the C stage reports itself).
 func (c *Caps) Warnings() []string {
 	w := c.warnings
 	c.warnings = nil
 	return w
-}
-
-// ApplyBounding drops every capability not in the bounding set. It must run
-// while the process still has CAP_SETPCAP, before it changes user.
-func (c *Caps) ApplyBounding() error {
-	p, err := capability.NewPid2(0)
-	if err != nil {
-		return err
-	}
-	if err := p.Load(); err != nil {
-		return err
-	}
-	p.Clear(capability.BOUNDING)
-	p.Set(capability.BOUNDING, c.sets[capability.BOUNDING]...)
-	if err := p.Apply(capability.BOUNDING); err != nil {
-		return fmt.Errorf("apply bounding set: %w", err)
-	}
-	return nil
-}
-
-// ApplyRest sets effective, permitted and inheritable, then ambient (which
-// needs its capabilities already permitted and inheritable). The names in
-// keep stay effective and permitted on top, for work that must come after
-// (a seccomp load without no_new_privs needs CAP_SYS_ADMIN, raising a
-// limit CAP_SYS_RESOURCE); DropKept removes them.
-func (c *Caps) ApplyRest(keep ...string) error {
-	p, err := capability.NewPid2(0)
-	if err != nil {
-		return err
-	}
-	if err := p.Load(); err != nil {
-		return err
-	}
-	// Only what the process has now can be kept (the host may lack it).
-	var have []capability.Cap
-	for _, n := range keep {
-		if cp, ok := byName[n]; ok && p.Get(capability.PERMITTED, cp) {
-			have = append(have, cp)
-		}
-	}
-	p.Clear(capability.CAPS)
-	for _, t := range []capability.CapType{capability.EFFECTIVE, capability.PERMITTED, capability.INHERITABLE} {
-		p.Set(t, c.sets[t]...)
-	}
-	c.kept = c.kept[:0]
-	for _, cp := range have {
-		if !p.Get(capability.PERMITTED, cp) {
-			p.Set(capability.EFFECTIVE|capability.PERMITTED, cp)
-			c.kept = append(c.kept, cp)
-		}
-	}
-	if err := p.Apply(capability.CAPS); err != nil {
-		return fmt.Errorf("apply capabilities: %w", err)
-	}
-	c.applied = p
-	return c.raiseAmbient()
-}
-
-// raiseAmbient raises the ambient capabilities one at a time. The kernel
-// refuses one that is not both permitted and inheritable (capabilities(7)),
-// and runtime-spec 1.3 asks for a warning, not a failure, for what cannot
-// be granted: a refused one is skipped and the rest are still raised.
-func (c *Caps) raiseAmbient() error {
-	if err := capability.ResetAmbient(); err != nil {
-		return fmt.Errorf("clear ambient capabilities: %w", err)
-	}
-	var refused []string
-	for _, cp := range c.sets[capability.AMBIENT] {
-		if err := capability.SetAmbient(true, cp); err != nil {
-			refused = append(refused, fmt.Sprintf("CAP_%s (%v)", strings.ToUpper(cp.String()), err))
-		}
-	}
-	if len(refused) > 0 {
-		c.warnings = append(c.warnings, "process.capabilities.ambient: cannot raise "+strings.Join(refused, ", "))
-	}
-	return nil
-}
-
-// DropKept removes what ApplyRest kept beyond the configured sets. It reads
-// nothing and allocates nothing: it runs at the very end, under the
-// container's own limits.
-func (c *Caps) DropKept() error {
-	if len(c.kept) == 0 || c.applied == nil {
-		return nil
-	}
-	c.applied.Unset(capability.EFFECTIVE|capability.PERMITTED, c.kept...)
-	if err := c.applied.Apply(capability.CAPS); err != nil {
-		return fmt.Errorf("drop capabilities kept for set-up: %w", err)
-	}
-	c.kept = nil
-	return nil
 }

@@ -45,9 +45,3 @@ func (c *Caps) Masks() Masks {
 	}
 	return m
 }
-
-// Number returns the number of a known capability name.
-func Number(name string) (int, bool) {
-	c, ok := byName[name]
-	return int(c), ok
-}

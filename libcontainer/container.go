@@ -1,5 +1,6 @@
 // Package libcontainer creates, starts, signals and destroys containers: the
-// parent side of berth (spawn.go) and the container side (init_linux.go).
+// parent side of berth (spawn.go), which compiles the container's init into
+// a plan (create_plan.go, exec_plan.go) that the C stage runs (nsenter/).
 package libcontainer
 
 import (

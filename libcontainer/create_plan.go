@@ -3,7 +3,6 @@ package libcontainer
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -33,10 +32,10 @@ var rootfsSteps = struct {
 }{rootfs.CompilePrepare, rootfs.CompileEnter, rootfs.CompileProtect}
 
 // compileCreatePlan turns a container's config into the plan the C stage
-// runs as its init (nsenter/create.c), in the order of the Go init's
-// runInit and finishInit, which it replaces. The rootfs steps are
-// rootfs.Compile*'s; while they return plan.ErrUnsupported, so does this,
-// and create runs the Go init instead.
+// runs as the container's init (nsenter/create.c): the session, the rootfs
+// (rootfs.Compile*), the hooks init runs, the namespaces' settings, then
+// the process steps it shares with exec (addProcessSteps) and the wait on
+// exec.fifo. Every decision is made here; the C stage only executes.
 func compileCreatePlan(cfg *configs.Config, in createInputs) ([]byte, []string, error) {
 	p := &cfg.Process
 	pl := plan.New()
@@ -168,8 +167,8 @@ func hookItems(kind, dir string, hooks []specs.Hook, cfg *configs.Config, in cre
 			// args[0] is the hook's argv[0], its path when none is given.
 			args = []string{h.Path}
 		}
-		// Without an env of its own a hook gets init's, which is empty
-		// (the Go init cleared it; the stage passes none).
+		// A hook's env is its own only (hooks.c passes none besides):
+		// nothing of the parent's or the stage's reaches it.
 		items = append(items, plan.S(h.Path), plan.U(timeout))
 		items = append(items, strList(args)...)
 		items = append(items, strList(h.Env)...)
@@ -177,18 +176,12 @@ func hookItems(kind, dir string, hooks []specs.Hook, cfg *configs.Config, in cre
 	return items, nil
 }
 
-// compileCreate compiles create's plan for the C stage to run as init.
-// When the config asks for something the C stage cannot run yet, create
-// keeps the Go init, and --debug says why; any other error is the
-// config's, reported before anything is spawned.
+// compileCreate compiles create's plan for the C stage to run as init. An
+// error is the config's, reported before anything is spawned.
 func (sp *spawner) compileCreate() error {
 	b, warnings, err := compileCreatePlan(sp.o.Config, createInputs{
 		id: sp.o.ID, bundle: sp.o.Bundle, preserve: sp.o.PreserveFDs, fifoFd: sp.fifoFdInInit(),
 	})
-	if errors.Is(err, plan.ErrUnsupported) {
-		logs.Debugf("create: init runs in Go, not from a plan in the C stage: %v", err)
-		return nil
-	}
 	if err != nil {
 		return err
 	}
@@ -203,7 +196,13 @@ func (sp *spawner) compileCreate() error {
 }
 
 // fifoFdInInit is the number exec.fifo's fd has in init: after stdio, the
-// preserved fds, the sync socket and the config pipe (spawner.start).
+// preserved fds, the sync socket and the plan pipe (spawner.start).
 func (sp *spawner) fifoFdInInit() int {
 	return 3 + sp.o.PreserveFDs + 2
+}
+
+// hasCreateHooks says whether the parent runs hooks during create
+// (prestart, createRuntime): init then stops for them (OpHooksSync).
+func hasCreateHooks(cfg *configs.Config) bool {
+	return cfg.Hooks != nil && (len(cfg.Hooks.Prestart) > 0 || len(cfg.Hooks.CreateRuntime) > 0)
 }

@@ -21,14 +21,14 @@ const (
 	opProtect plan.Op = 99
 )
 
-func withRootfsStubs(t *testing.T, unsupported bool) {
+func withRootfsStubs(t *testing.T, failEnter bool) {
 	t.Helper()
 	saved := rootfsSteps
 	t.Cleanup(func() { rootfsSteps = saved })
 	stub := func(op plan.Op) func(*configs.Config, *plan.Plan) error {
 		return func(_ *configs.Config, p *plan.Plan) error {
-			if unsupported && op == opEnter {
-				return fmt.Errorf("mounts[2]: an id-mapped bind: %w", plan.ErrUnsupported)
+			if failEnter && op == opEnter {
+				return errors.New("mounts[2]: destination resolves outside the rootfs")
 			}
 			p.Add(op, "rootfs")
 			return nil
@@ -69,7 +69,7 @@ func TestCreatePlanMinimal(t *testing.T) {
 	}
 }
 
-// The order is the Go init's (runInit, finishInit): hooks sync before the
+// The order is the one the Go init had, which runc's has too: hooks sync before the
 // createContainer hooks, which run before the root is entered; names,
 // loopback and sysctls before the protected paths; after ready the fifo,
 // the filter, the startContainer hooks, "0", then the rlimits.
@@ -167,18 +167,15 @@ func TestCreatePlanJoinedNamespaces(t *testing.T) {
 	}
 }
 
-// A rootfs feature the C stage lacks is plan.ErrUnsupported, with its
-// reason, for create to fall back to the Go init.
-func TestCreatePlanUnsupportedFallsBack(t *testing.T) {
+// A rootfs compiler's error is the config's: create fails with it before
+// anything is spawned (there is no other init to fall back to).
+func TestCreatePlanRootfsErrorFailsCreate(t *testing.T) {
 	withRootfsStubs(t, true)
 	cfg := &configs.Config{Rootfs: "/r", Process: configs.Process{Args: []string{"sh"}, Cwd: "/"}}
-	_, _, err := compileCreatePlan(cfg, createInputs{})
-	if !errors.Is(err, plan.ErrUnsupported) || !strings.Contains(err.Error(), "mounts[2]") {
-		t.Fatalf("err %v", err)
-	}
 	sp := &spawner{o: CreateOpts{Config: cfg}}
-	if err := sp.compileCreate(); err != nil || sp.plan != nil {
-		t.Fatalf("compileCreate: %v, plan %d bytes; want the Go init", err, len(sp.plan))
+	err := sp.compileCreate()
+	if err == nil || !strings.Contains(err.Error(), "mounts[2]") || sp.plan != nil {
+		t.Fatalf("compileCreate: %v, plan %d bytes; want the compiler's error and no plan", err, len(sp.plan))
 	}
 }
 
@@ -188,7 +185,7 @@ func TestCreatePlanBadSeccompIsAnErrorBeforeTheFork(t *testing.T) {
 		Args: []string{"sh"}, Cwd: "/", Seccomp: &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"},
 	}}
 	sp := &spawner{o: CreateOpts{Config: cfg}}
-	if err := sp.compileCreate(); err == nil || errors.Is(err, plan.ErrUnsupported) {
+	if err := sp.compileCreate(); err == nil || !strings.Contains(err.Error(), "seccomp") {
 		t.Fatalf("compileCreate: %v", err)
 	}
 }

@@ -14,8 +14,8 @@ import (
 )
 
 // compileExecPlan turns the process of an exec into the plan the C stage
-// runs (nsenter/exec.c) after joining the container: the same checklist as
-// the Go init's finishInit in exec mode, decided here, in the same order.
+// runs (nsenter/exec.c) after joining the container: the process steps that
+// create's plan ends with too (addProcessSteps), decided here.
 // The warnings are what the parent says itself (capability names this
 // kernel lacks); the C stage sends only what it learns at run time.
 func compileExecPlan(cfg *configs.Config, preserve int) ([]byte, []string, error) {
@@ -41,7 +41,7 @@ type planTail struct {
 }
 
 // addProcessSteps appends the steps of the process itself, from the
-// console to execve, that exec and create share (finishInit's order).
+// console to execve, that exec and create share, in runc's order.
 func addProcessSteps(pl *plan.Plan, cfg *configs.Config, preserve int, tail planTail) ([]string, error) {
 	p := &cfg.Process
 	var warnings []string
@@ -87,8 +87,9 @@ func addProcessSteps(pl *plan.Plan, cfg *configs.Config, preserve int, tail plan
 	}
 	notify := seccompFlags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
 
-	// Capabilities the last steps need beyond the configured ones, as in
-	// finishInit: they are dropped right before execve.
+	// Capabilities the last steps need beyond the configured ones (a
+	// filter loaded without no_new_privs needs CAP_SYS_ADMIN, raising a
+	// limit CAP_SYS_RESOURCE): they are dropped right before execve.
 	var keep uint64
 	if prog != nil && !p.NoNewPrivileges {
 		keep |= 1 << unix.CAP_SYS_ADMIN
@@ -182,7 +183,9 @@ func addProcessSteps(pl *plan.Plan, cfg *configs.Config, preserve int, tail plan
 }
 
 // addSchedAttrs adds process.scheduler, process.ioPriority and
-// process.execCPUAffinity (applyProcessAttrs in the Go init).
+// process.execCPUAffinity: before the capabilities are dropped (a real-time
+// policy needs CAP_SYS_NICE, the real-time I/O class CAP_SYS_ADMIN); execve
+// keeps them.
 func addSchedAttrs(pl *plan.Plan, cfg *configs.Config) error {
 	p := &cfg.Process
 	if s := p.Scheduler; s != nil {

@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
@@ -37,34 +35,4 @@ func checkLSM(cfg *configs.Config) error {
 		return fmt.Errorf("linux.mountLabel %q: SELinux is not enabled on this host", cfg.MountLabel)
 	}
 	return nil
-}
-
-// setExecLabels asks the security modules to switch the process to its
-// profile or label at execve (attr/exec applies on the next exec only).
-func setExecLabels(p *configs.Process) error {
-	if p.ApparmorProfile != "" {
-		path := "/proc/thread-self/attr/apparmor/exec"
-		if _, err := os.Stat(path); err != nil {
-			path = "/proc/thread-self/attr/exec"
-		}
-		if err := writeAttr(path, "exec "+p.ApparmorProfile); err != nil {
-			return fmt.Errorf("process.apparmorProfile %q: %w", p.ApparmorProfile, err)
-		}
-	}
-	if p.SelinuxLabel != "" {
-		if err := writeAttr("/proc/thread-self/attr/exec", p.SelinuxLabel); err != nil {
-			return fmt.Errorf("process.selinuxLabel %q: %w", p.SelinuxLabel, err)
-		}
-	}
-	return nil
-}
-
-func writeAttr(path, val string) error {
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	_, err = unix.Write(fd, []byte(val))
-	return err
 }

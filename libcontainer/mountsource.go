@@ -7,8 +7,6 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/berth-runtime/berth/libcontainer/rootfs"
 )
 
 // Bind sources the container's root cannot reach (in a user namespace it
@@ -23,26 +21,6 @@ import (
 //	mount-source {msg: index}      ->
 //	                                   open mounts[index].source, O_PATH
 //	                               <-  mount-source-fd + fd
-
-// sourceOpener is init's side: it asks the parent over the sync socket.
-func sourceOpener(sock *os.File) rootfs.SourceOpener {
-	return func(i int) (int, error) {
-		if err := sendMsg(sock, syncMsg{Type: msgMountSource, Msg: strconv.Itoa(i)}, -1); err != nil {
-			return -1, err
-		}
-		m, fd, err := recvMsg(sock)
-		if err != nil {
-			return -1, err
-		}
-		if m.Type != msgMountSourceFd || fd < 0 {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
-			return -1, fmt.Errorf("sync: expected %s message with an fd, got %s", msgMountSourceFd, m.Type)
-		}
-		return fd, nil
-	}
-}
 
 // sendMountSource is the parent's side: it opens the source of the mount
 // init names and sends the fd.

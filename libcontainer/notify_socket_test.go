@@ -52,10 +52,3 @@ func TestNotifyAddr(t *testing.T) {
 		}
 	}
 }
-
-func TestListenPidEnv(t *testing.T) {
-	got := listenPidEnv([]string{"A=1", "LISTEN_FDS=2", "LISTEN_PID=1", "B=2"})
-	if len(got) != 4 || got[0] != "A=1" || got[1] != "LISTEN_FDS=2" || got[2] != "B=2" || !strings.HasPrefix(got[3], "LISTEN_PID=") || got[3] == "LISTEN_PID=1" {
-		t.Errorf("listenPidEnv: %q", got)
-	}
-}

@@ -4,39 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-
-	"github.com/berth-runtime/berth/seccomp"
 )
-
-// loadSeccomp installs the filter. With a NOTIFY profile the listener fd
-// goes to the parent over sock (it forwards it to listenerPath).
-func loadSeccomp(f *seccomp.Filter, sock *os.File) error {
-	if f == nil {
-		return nil
-	}
-	fd, err := f.Load()
-	if err != nil {
-		return fmt.Errorf("load seccomp filter: %w", err)
-	}
-	f.Release()
-	if fd >= 0 {
-		defer unix.Close(fd)
-		if sock == nil {
-			return fmt.Errorf("seccomp notify listener has no one to go to")
-		}
-		if err := sendMsg(sock, syncMsg{Type: msgSeccomp}, fd); err != nil {
-			return err
-		}
-		if _, err := expect(sock, msgSeccompDone); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // sendSeccompListener hands the listener fd to the agent at listenerPath
 // with the container process state (runtime-spec config-linux.md, "The

@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -51,18 +50,16 @@ type CreateResult struct {
 	Child bool
 }
 
-// Env names that carry fd numbers from the parent to init.
+// Init's environment until its execve. envInitPipe is the one init reads:
+// the fd of the sync socket, on which the C stage (nsenter/nsexec.c) reads
+// its bootstrap; the other fds are named in the bootstrap (the plan pipe's,
+// the log pipe's) or in the plan (the fifo's, the preserved ones). envID
+// names the container, for whoever audits the host's processes (the tests'
+// leak audit and kill -9 tests find a container's inits by it); nothing
+// reads it, and the user's process gets its config's environment only.
 const (
-	envInitPipe   = "_BERTH_INITPIPE"
-	envConfigPipe = "_BERTH_CONFIGPIPE"
-	envFifoFd     = "_BERTH_FIFOFD"
-	envPreserve   = "_BERTH_PRESERVEFDS"
-	// envID is a label, read by nothing in init (its inputs come in the
-	// bootstrap and the plan): it names the container a not yet exec'd
-	// stage belongs to, for whoever looks at the host's processes (ps e,
-	// /proc/PID/environ; the test suites' leak audit). execve drops it:
-	// the process's environment is its config's.
-	envID = "_BERTH_ID"
+	envInitPipe = "_BERTH_INITPIPE"
+	envID       = "_BERTH_ID"
 )
 
 // Create makes the container: state directory, init process in its
@@ -164,20 +161,22 @@ type spawner struct {
 	// directory, no fifo, the container's cgroups as they are.
 	exec       bool
 	subCgroups map[string]string // exec --cgroup
-	// plan: the plan the C stage runs in place of the Go init: exec's
-	// (exec_plan.go), or create's (create_plan.go) when the C stage can
-	// run the whole config; nil when create falls back to the Go init.
+	// plan: what the C stage runs as init: exec's (exec_plan.go) or
+	// create's (create_plan.go).
 	plan    []byte
 	cgroups cgroups.Manager // create: the cgroups made for the container
 	// idmaps: how to write the maps of a new user namespace (nil: none).
-	idmaps    *idMapPlan
-	cmd       *exec.Cmd
-	sock      *os.File // parent end of the sync socket
-	cfgPipe   *os.File // write end of the config pipe, until sent
-	console   *os.File
-	child     bool
-	pid       int // init's host pid, once known
-	startTime uint64
+	idmaps  *idMapPlan
+	cmd     *exec.Cmd
+	sock    *os.File // parent end of the sync socket
+	cfgPipe *os.File // write end of the plan pipe, until sent
+	// planFd and logFd are the numbers of the plan pipe's and the log
+	// pipe's ends in init (logFd -1: no --debug), for the bootstrap.
+	planFd, logFd int
+	console       *os.File
+	child         bool
+	pid           int // init's host pid, once known
+	startTime     uint64
 	// waitLogs waits for init's debug records to end (--debug), else nil.
 	waitLogs func(time.Duration)
 	// netDevs are the linux.netDevices moved into the container, until
@@ -256,18 +255,11 @@ func (sp *spawner) start() error {
 	// fifoFdInInit).
 	base := 3 + sp.o.PreserveFDs
 	cmd.ExtraFiles = append(cmd.ExtraFiles, childSock, cfgR)
-	cmd.Env = []string{
-		envInitPipe + "=" + strconv.Itoa(base),
-		envConfigPipe + "=" + strconv.Itoa(base+1),
-		envPreserve + "=" + strconv.Itoa(sp.o.PreserveFDs),
-		envID + "=" + sp.o.ID,
-		// init is sequential: one P spares the Go runtime the threads
-		// (and their page faults) it starts to keep idle Ps busy.
-		"GOMAXPROCS=1",
-	}
+	cmd.Env = []string{envInitPipe + "=" + strconv.Itoa(base), envID + "=" + sp.o.ID}
+	sp.planFd, sp.logFd = base+1, -1
 	if fifoFd != nil {
+		// At fifoFdInInit, which create's plan names.
 		cmd.ExtraFiles = append(cmd.ExtraFiles, fifoFd)
-		cmd.Env = append(cmd.Env, envFifoFd+"="+strconv.Itoa(sp.fifoFdInInit()))
 	}
 	var logW *os.File
 	if logs.Debugging {
@@ -280,7 +272,7 @@ func (sp *spawner) start() error {
 		}
 		logW = w
 		defer func() { _ = logW.Close() }()
-		cmd.Env = append(cmd.Env, logs.EnvPipe+"="+strconv.Itoa(3+len(cmd.ExtraFiles)))
+		sp.logFd = 3 + len(cmd.ExtraFiles)
 		cmd.ExtraFiles = append(cmd.ExtraFiles, logW)
 		sp.waitLogs = logs.Forward(logR)
 	}
@@ -297,25 +289,9 @@ func (sp *spawner) start() error {
 		_ = cfgW.Close()
 		return fmt.Errorf("start init: %w", err)
 	}
-	logs.Debugf("started init %d (%s init), sync fd %d, config fd %d, %d preserved fds", cmd.Process.Pid, exe, base, base+1, sp.o.PreserveFDs)
+	logs.Debugf("started init %d (%s init), sync fd %d, plan fd %d, %d preserved fds", cmd.Process.Pid, exe, base, sp.planFd, sp.o.PreserveFDs)
 	sp.cmd = cmd
 	sp.cfgPipe = cfgW
-	return nil
-}
-
-// checkPreserved refuses to pass fd unless berth inherited it from its
-// caller. Every fd that crossed the caller's execve lacks close-on-exec;
-// every fd berth (or the Go runtime, which keeps the host's cgroup files
-// open) opened has it: such an fd is berth's own and must not reach the
-// container just because the caller asked for more fds than it gave.
-func checkPreserved(fd int) error {
-	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-	if err == nil && flags&unix.FD_CLOEXEC != 0 {
-		err = errors.New("not passed to berth by its caller")
-	}
-	if err != nil {
-		return fmt.Errorf("--preserve-fds: fd %d: %w", fd, err)
-	}
 	return nil
 }
 
@@ -346,34 +322,16 @@ func (sp *spawner) makeFifo() (*os.File, error) {
 	return f, nil
 }
 
-// initData is what the Go init reads from the config pipe: the one
-// message with its inputs (the C stage's are in the bootstrap and the
-// plan).
-type initData struct {
-	Config *configs.Config `json:"config"`
-	// ID and Bundle are for the state the hooks init runs get.
-	ID     string `json:"id"`
-	Bundle string `json:"bundle"`
-}
-
-// sendConfig writes the config on its own pipe (it can be larger than a
+// sendPlan writes the plan on its own pipe (it can be larger than a
 // packet), in the background: init reads it while we wait on the socket.
-func (sp *spawner) sendConfig() error {
-	b, err := sp.plan, error(nil)
-	if b == nil {
-		b, err = json.Marshal(initData{Config: sp.o.Config, ID: sp.o.ID, Bundle: sp.o.Bundle})
-	}
+func (sp *spawner) sendPlan() {
+	b := sp.plan
 	w := sp.cfgPipe
 	sp.cfgPipe = nil
-	if err != nil {
-		_ = w.Close()
-		return err
-	}
 	go func() {
 		_, _ = w.Write(b)
 		_ = w.Close()
 	}()
-	return nil
 }
 
 // bootstrap renders the nsenter stage's directives (nsenter/nsexec.c).
@@ -426,8 +384,10 @@ func (sp *spawner) drive() error {
 	} else {
 		boot += "mode create\n"
 	}
-	if sp.plan != nil {
-		boot += "plan\n"
+	// The plan follows on its pipe (sendPlan).
+	boot += fmt.Sprintf("plan %d\n", sp.planFd)
+	if sp.logFd >= 0 {
+		boot += fmt.Sprintf("log %d\n", sp.logFd)
 	}
 	logs.Debugf("nsenter bootstrap: %q", boot)
 	if err := writeOOMScoreAdj(sp.cmd.Process.Pid, cfg.OOMScoreAdj); err != nil {
@@ -498,9 +458,7 @@ func (sp *spawner) drive() error {
 	if err := sp.applyIntelRdt(pid); err != nil {
 		return err
 	}
-	if err := sp.sendConfig(); err != nil {
-		return err
-	}
+	sp.sendPlan()
 	for {
 		m, fd, err := sp.recvInOrder()
 		if err != nil {

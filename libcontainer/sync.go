@@ -16,15 +16,15 @@ import (
 // The whole conversation, in order; the parent checks every message init
 // sends against syncOrder (sync_order.go), whose phases are on the left:
 //
-//	parent                          init (C stage; then the plan, or the Go init)
+//	parent                          init (the C stage, running the plan)
 //	bootstrap (mode, namespaces) ->
 //	[waiting for the namespaces] <- nsenter        (nsenter/nsexec.c)
 //	id maps, time offsets, cgroups
 //	ack                          ->
 //	[waiting for init's pid]     <- pid
-//	plan, or config for the Go init (config pipe) ->
+//	plan (plan pipe)             ->
 //	[preparing the rootfs]          mounts, /dev
-//	                             <- mount-source   (Go init only: per bind source init
+//	                             <- mount-source   (create: per bind source init
 //	open it, O_PATH (or make the                    cannot reach, and per id-mapped bind)
 //	id-mapped clone: idmapmount.go)
 //	mount-source-fd + fd         ->               (see mountsource.go)
@@ -175,19 +175,4 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(s))
-}
-
-// expect reads one message and checks its type.
-func expect(sock *os.File, typ string) (syncMsg, error) {
-	m, fd, err := recvMsg(sock)
-	if fd >= 0 {
-		unix.Close(fd)
-	}
-	if err != nil {
-		return m, err
-	}
-	if m.Type != typ {
-		return m, fmt.Errorf("sync: expected %s message, got %s", typ, m.Type)
-	}
-	return m, nil
 }

@@ -27,7 +27,7 @@ const (
 var syncOrder = map[syncPhase]map[string]syncPhase{
 	phaseBootstrap: {msgNsenter: phaseAcked},
 	phaseAcked:     {msgPid: phaseSetup},
-	// mount-source: the Go init's rootfs, per bind source it cannot reach.
+	// mount-source: the rootfs steps, per bind source init cannot reach.
 	phaseSetup: {
 		msgMountSource: phaseSetup, msgHooks: phaseHooked, msgConsole: phaseConsole,
 		msgWarning: phaseSetup, msgSeccomp: phaseSeccomp, msgReady: phaseReady,

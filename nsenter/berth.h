@@ -138,7 +138,7 @@ int remount_bind(struct target *t, unsigned long flags, unsigned long cleared, i
 unsigned long locked_flags(const char *path);
 /* cgroupmnt.c: OP_CGROUP_MOUNT. */
 void do_cgroup_mount(struct step *s, struct rstep *r);
-/* copyup.c: tmpcopyup's copy (copyTree). */
+/* copyup.c: tmpcopyup's copy. */
 int copy_tree(const char *src, const char *dst, struct rerr *e);
 /* dev.c: OP_DEVICE, OP_DEV_LINKS. */
 void do_device(struct step *s, struct rstep *r);

@@ -1,4 +1,4 @@
-/* A cgroup mount (rootfs/cgroupmount.go): the parent listed the host's
+/* A cgroup mount (compiled in rootfs/compile.go): the parent listed the host's
  * hierarchies; without a cgroup namespace each is a bind of init's own
  * cgroup directory, which init reads from /proc/self/cgroup (the parent
  * placed it there before the plan runs), so the container never sees the

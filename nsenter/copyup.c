@@ -1,4 +1,4 @@
-/* tmpcopyup's copy (rootfs/copyup.go): each entry keeps its type, owner
+/* tmpcopyup's copy: each entry keeps its type, owner
  * and mode, setuid, setgid and sticky bits included, as Podman's tmpfs
  * mounts over an image's /tmp or /run must. Errors name the entry
  * relative to the destination. */

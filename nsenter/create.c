@@ -1,6 +1,6 @@
 /*
  * The steps only a container's init runs (ops 26-49 of plan.h), compiled
- * by the parent (libcontainer/create_plan.go) in the Go init's order; exec.c
+ * by the parent (libcontainer/create_plan.go) in runc's order; exec.c
  * dispatches every step it does not know here, then to rootfs.c. Messages
  * on the sync socket besides exec.c's:
  *
@@ -13,7 +13,7 @@
  *
  * After ready the parent is gone: a failure goes to start through
  * exec.fifo once start has opened it, else to the container's stderr, as
- * the Go init's execFailed did.
+ * runc's init does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -120,7 +120,8 @@ static void do_keyring(struct step *s)
 {
 	need_done(s);
 	/* ENOSYS: no keyrings; EPERM: a seccomp profile of the caller's, or
-	 * a kernel that refuses in a user namespace: the Go init's choice. */
+	 * a kernel that refuses in a user namespace: not fatal, the session
+	 * keyring is a nicety. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "_ses.berth") < 0 && errno != ENOSYS && errno != EPERM)
 		step_fail(s, errno, "keyctl");
 }

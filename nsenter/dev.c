@@ -1,4 +1,4 @@
-/* /dev (rootfs/dev.go): linux.devices as nodes, or in a user namespace
+/* /dev (compiled in rootfs/compile.go): linux.devices as nodes, or in a user namespace
  * (no CAP_MKNOD) the host's node at the same path bind-mounted, checked to
  * be the device asked for; then the standard links. */
 #define _GNU_SOURCE

@@ -5,7 +5,7 @@
  * in the process. Messages on the sync socket, in order:
  *
  *   parent                              this stage
- *   plan (config pipe, to EOF)  ->
+ *   plan (plan pipe, to EOF)    ->
  *                               <- console + pty master   (OP_CONSOLE)
  *   console-done                ->
  *                               <- warning                (any number)
@@ -41,8 +41,8 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* Exit status of a failed stage: 1 until ready, then 127 as a failed
- * exec of the Go init had. */
+/* Exit status of a failed stage: 1 until ready (the parent reports the
+ * error), then 127, the shell's status for a command that could not run. */
 static int fail_status = 1;
 
 /* What the steps build for execve. */
@@ -147,7 +147,7 @@ static void do_console(struct step *s)
 		step_fail(s, errno, "open %s", name);
 	/* The process may be another user: let it own its tty. */
 	if (fchown(slave, (uid_t)uid, (gid_t)-1) < 0) {
-		/* as the Go init: not fatal (a read-only devpts in a user ns) */
+		/* not fatal (a read-only devpts in a user ns) */
 	}
 	for (fd = 0; fd < 3; fd++)
 		if (dup3(slave, fd, 0) < 0)
@@ -232,8 +232,8 @@ static void do_home(struct step *s)
 	env_add(s, home);
 }
 
-/* check_exec: path exists and is an executable file, as the Go init's
- * lookPath saw it (stat follows symlinks; a directory is not). */
+/* check_exec: path exists and is an executable file (stat follows
+ * symlinks; a directory is not), as Go's exec.LookPath decides. */
 static int check_exec(const char *path)
 {
 	struct stat st;
@@ -257,7 +257,7 @@ static void do_look_path(struct step *s)
 	int denied_err = 0;
 
 	need_done(s);
-	/* The Go init named this step "exec": the message stays the same. */
+	/* The step is named "exec", as berth's messages always said. */
 	strcpy(s->field, "exec");
 	if (!args || !args[0])
 		bad_step(s);

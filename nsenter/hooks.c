@@ -223,7 +223,7 @@ void do_hooks(struct step *s)
 	if (asprintf(&state, "%s%d%s", before, getpid(), after) < 0)
 		step_fail(s, ENOMEM, "state");
 	if (*dir && chdir(dir) < 0) {
-		/* The Go init's words. */
+		/* The step's name berth's messages always had. */
 		strcpy(s->field, "enter rootfs");
 		step_fail(s, errno, "chdir to root.path %s", dir);
 	}

@@ -1,5 +1,5 @@
-/* The mounts of config.json (the C side of rootfs/mount.go, bindflags.go,
- * source.go, idmapbind.go, tmpfs.go): the parent decided the flags, data
+/* The mounts of config.json (compiled in rootfs/compile.go, id-mapped
+ * sources in libcontainer/idmapmount.go): the parent decided the flags, data
  * and kind of each; what is decided here is only what the container's
  * mount namespace tells at run time (file or directory, the covered
  * directory's mode, the flags the kernel locked on a bind's source). */
@@ -153,7 +153,7 @@ void do_root_bind(struct step *s, struct rstep *r)
 }
 
 /* set_bind_flags gives the bind at t the flags its options ask for, then
- * propagation and recursive attributes (setBindFlags). */
+ * propagation and recursive attributes. */
 static void set_bind_flags(struct step *s, struct rstep *r, struct target *t, const char *src)
 {
 	unsigned long flags = (unsigned long)r->u[3] & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT);
@@ -183,7 +183,7 @@ static void bind_mount(struct step *s, struct rstep *r, struct target *t, const 
 	set_bind_flags(s, r, t, src);
 }
 
-/* idmapped attaches the parent's detached id-mapped mount (idmappedBind). */
+/* idmapped attaches the parent's detached id-mapped mount. */
 static void idmapped(struct step *s, struct rstep *r)
 {
 	const char *src = r->str[0], *dest = r->str[1];
@@ -247,8 +247,8 @@ static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const c
 		rootfs_fail(s, &e, NULL);
 }
 
-/* inherit_mode puts the covered directory's mode first in a tmpfs's data
- * (inheritTmpfsMode): a later mode= of config.json still wins. */
+/* inherit_mode puts the covered directory's mode first in a tmpfs's data:
+ * a later mode= of config.json still wins. */
 static const char *inherit_mode(struct step *s, const char *dest, const char *data, char *buf, size_t n)
 {
 	char rel[PATH_MAX];
@@ -316,7 +316,7 @@ void do_mount(struct step *s, struct rstep *r)
 		target_proc(&t, p, sizeof(p));
 		if (mount(src, p, fstype, flags, data) < 0) {
 			if (errno == EPERM && *fallback && (how & HOW_USERNS)) {
-				/* bindHost: the host's proc or sysfs, with its
+				/* The host's proc or sysfs (hostFallback), with its
 				 * submounts, which are locked to it. */
 				r->u[3] |= MS_BIND | MS_REC;
 				bind_mount(s, r, &t, fallback);

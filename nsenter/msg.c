@@ -120,7 +120,10 @@ void bail(const char *fmt, ...)
 	}
 	json_escape(esc, sizeof(esc), text);
 	snprintf(msg, sizeof(msg), "{\"type\":\"error\",\"step\":\"nsenter\",\"msg\":\"%s\"}", esc);
-	send_msg(msg);
+	/* No parent on the socket (berth init run by hand with the variable
+	 * set, say): the error goes to stderr rather than nowhere. */
+	if (send_msg(msg) < 0)
+		dprintf(2, "berth init: %s\n", text);
 	_exit(1);
 }
 

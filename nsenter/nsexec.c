@@ -24,12 +24,9 @@
 //                                        fork if a pid/time ns needs a child
 //                          <- {"type":"pid","pid":C}  (C: host pid of init)
 //                                        (intermediate, if any, exits)
-//                                        "plan" in the bootstrap: run the
-//                                          plan (exec.c; create.c for
-//                                          "mode create"), execve
-//                                        else (create, a config the C
-//                                          stage cannot run yet): return,
-//                                          the Go runtime starts in C
+//                                        run the plan (exec.c; create.c
+//                                          for "mode create"), execve:
+//                                          init never returns to Go
 //
 // Any failure: {"type":"error","step":"nsenter","msg":"..."} and exit(1).
 #define _GNU_SOURCE
@@ -75,10 +72,11 @@ struct bootstrap {
 	int setgroups_deny;
 	/* mode: what this init is for, said by the parent (never guessed). */
 	enum { MODE_NONE, MODE_CREATE, MODE_EXEC } mode;
-	/* plan: after the namespaces, run the plan on the config pipe
-	 * (exec.c, and create.c with mode create) instead of returning to
-	 * the Go runtime. */
-	int plan;
+	/* plan_fd: the pipe the parent sends the plan on (required: it is
+	 * what init runs after the namespaces, exec.c and create.c). */
+	int plan_fd;
+	/* log_fd: the log pipe (--debug), else -1. */
+	int log_fd;
 };
 
 static const char *ns_name(int flag)
@@ -102,15 +100,29 @@ static const char *ns_name(int flag)
  *   join <decimal flag> <path>          (path: rest of the line)
  *   setgroups deny
  *   mode create|exec                    (required)
- *   plan                                (run the plan, see exec.c; exec
- *                                        always, create when the parent
- *                                        compiled one)
+ *   plan <fd>                           (required: the pipe the plan
+ *                                        follows on, see exec.c)
+ *   log <fd>                            (--debug: the log pipe, msg.c)
  */
+/* fd_arg reads the fd number of a bootstrap line: above stdio, whole. */
+static int fd_arg(const char *line, const char *s)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(s, &end, 10);
+	if (errno || *end || end == s || fd < 3 || fd > 1 << 20)
+		bail("malformed bootstrap line %s", line);
+	return (int)fd;
+}
+
 static void parse_bootstrap(char *buf, struct bootstrap *b)
 {
 	char *line, *save = NULL;
 
 	memset(b, 0, sizeof(*b));
+	b->plan_fd = b->log_fd = -1;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "clone ", 6)) {
 			b->cloneflags = (int)strtol(line + 6, NULL, 10);
@@ -129,8 +141,10 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 			b->mode = MODE_CREATE;
 		} else if (!strcmp(line, "mode exec")) {
 			b->mode = MODE_EXEC;
-		} else if (!strcmp(line, "plan")) {
-			b->plan = 1;
+		} else if (!strncmp(line, "plan ", 5)) {
+			b->plan_fd = fd_arg(line, line + 5);
+		} else if (!strncmp(line, "log ", 4)) {
+			b->log_fd = fd_arg(line, line + 4);
 		} else {
 			errno = 0;
 			bail("unknown bootstrap line %s", line);
@@ -139,8 +153,8 @@ static void parse_bootstrap(char *buf, struct bootstrap *b)
 	errno = 0;
 	if (b->mode == MODE_NONE)
 		bail("bootstrap without its mode line");
-	if (b->mode == MODE_EXEC && !b->plan)
-		bail("bootstrap of an exec without its plan line");
+	if (b->plan_fd < 0)
+		bail("bootstrap without its plan line");
 }
 
 /* owned_by: the namespace fd is owned by the user namespace whose stat is
@@ -261,9 +275,6 @@ void berth_nsexec(void)
 	if (!env || !*env)
 		return;
 	sync_fd = atoi(env);
-	env = getenv("_BERTH_LOGPIPE");
-	if (env && *env)
-		log_fd = atoi(env);
 
 	do {
 		n = recv(sync_fd, boot, BOOT_MAX, 0);
@@ -272,8 +283,9 @@ void berth_nsexec(void)
 		bail("read bootstrap");
 	boot[n] = '\0';
 	parse_bootstrap(boot, &b);
-	debugf("bootstrap: %s%s, clone flags 0x%x, %d namespaces to join%s",
-	       b.mode == MODE_CREATE ? "create" : "exec", b.plan ? " plan" : " (Go init)", b.cloneflags,
+	log_fd = b.log_fd;
+	debugf("bootstrap: %s plan, clone flags 0x%x, %d namespaces to join%s",
+	       b.mode == MODE_CREATE ? "create" : "exec", b.cloneflags,
 	       b.njoins, b.setgroups_deny ? ", setgroups deny" : "");
 
 	/* Until the user's process runs, nothing but root may ptrace or read
@@ -336,17 +348,7 @@ void berth_nsexec(void)
 		snprintf(msg, sizeof(msg), "{\"type\":\"pid\",\"pid\":%d}", getpid());
 		send_msg(msg);
 	}
-	if (b.plan) {
-		/* No Go runtime in the process; the plan on the config pipe
-		 * says the rest, down to execve. */
-		env = getenv("_BERTH_CONFIGPIPE");
-		if (!env || !*env) {
-			errno = 0;
-			bail("no config pipe for the plan");
-		}
-		run_plan(atoi(env), b.mode == MODE_CREATE);
-	}
-	/* The Go side of init reads _BERTH_INITPIPE too and goes on with the
-	 * same socket; the container's environment is built from config.json,
-	 * so the variable never reaches the user's process. */
+	/* No Go runtime in the process: the plan on its pipe says the rest,
+	 * down to execve (run_plan does not return). */
+	run_plan(b.plan_fd, b.mode == MODE_CREATE);
 }

@@ -1,4 +1,4 @@
-/* linux.readonlyPaths and linux.maskedPaths (rootfs/paths.go), after the
+/* linux.readonlyPaths and linux.maskedPaths (CompileProtect), after the
  * root is in place: each path is resolved in the new root; a missing one
  * is skipped, as runtime-spec allows. Directories share one read-only
  * empty tmpfs (the first's, bound over the others, as runc does), other

@@ -1,4 +1,4 @@
-/* Entering the root (rootfs/pivot.go, nopivot.go): pivot_root(".", "."),
+/* Entering the root (CompileEnter): pivot_root(".", "."),
  * or with --no-pivot a move of the rootfs onto / and chroot after the
  * host's procfs and sysfs are hidden (the parent listed them), or chroot
  * alone without a mount namespace; then what must wait for the new root:
@@ -15,7 +15,7 @@
 
 #include "berth.h"
 
-/* hide_host_pseudofs detaches the listed mounts (hideHostPseudoFS); what
+/* hide_host_pseudofs detaches the listed mounts (hostPseudoFSMounts); what
  * the kernel refuses to unmount is covered with an empty tmpfs. */
 static void hide_host_pseudofs(struct step *s, struct rstep *r)
 {

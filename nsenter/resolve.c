@@ -1,5 +1,4 @@
-/* Path resolution inside the rootfs (the C side of
- * libcontainer/rootfs/resolve.go): every destination is resolved with
+/* Path resolution inside the rootfs: every destination is resolved with
  * openat2(RESOLVE_IN_ROOT), so no ".." or symlink planted in the image
  * leads out of it, and missing parts are made one name at a time under an
  * fd that was itself resolved in the root. */
@@ -16,7 +15,7 @@
 
 #include "berth.h"
 
-/* maxLinks of resolve.go, as the kernel's 40. */
+/* The most symlinks followed on one path, as the kernel's 40. */
 #define MAX_LINKS 40
 
 void rerr_set(struct rerr *e, int err, const char *fmt, ...)
@@ -124,7 +123,7 @@ static ssize_t readlink_in(int rootfd, const char *dir, const char *name, char *
 	return r;
 }
 
-/* follow_links is followLinks of resolve.go: rel with each symlink on its
+/* follow_links: rel with each symlink on its
  * way, dangling ones too, replaced by what it names, read inside the root.
  * Only a candidate: the caller still resolves it with RESOLVE_IN_ROOT. */
 static int follow_links(int rootfd, const char *rel, char *out, size_t n)

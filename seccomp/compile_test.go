@@ -178,8 +178,8 @@ func TestCompileNil(t *testing.T) {
 	if f != nil || err != nil {
 		t.Fatalf("Compile(nil) = %v, %v", f, err)
 	}
-	if fd, err := f.Load(); fd != -1 || err != nil {
-		t.Fatalf("nil Load = %d, %v", fd, err)
+	if prog, _, err := f.Program(); prog != nil || err != nil {
+		t.Fatalf("nil Program = %v, %v", prog, err)
 	}
 	if f.HasNotify() {
 		t.Fatal("nil HasNotify")

@@ -1,12 +1,12 @@
 // Package seccomp compiles linux.seccomp of config.json (runtime-spec
-// config-linux.md "Seccomp") into a libseccomp filter and loads it.
+// config-linux.md "Seccomp") into a BPF program, with libseccomp.
 //
-// specconv compiles the profile in the parent and throws the filter away,
-// so that a profile libseccomp or the kernel cannot express fails `create`
-// before any process is spawned, with an error naming the config.json
-// field. The container's init compiles it again, and loads the filter
-// last, just before execve, so that the filter never forbids init's own
-// work.
+// The parent compiles the profile (specconv, to check it, and the plan's
+// compiler), so that a profile libseccomp or the kernel cannot express
+// fails `create` before any process is spawned, with an error naming the
+// config.json field. The plan carries the program (Program) to init's C
+// stage, which loads it last, just before execve (for create, before the
+// startContainer hooks), so that the filter never forbids init's own work.
 //
 // Profiles are read as runc 1.5 reads them (conds.go, enosys.go): the
 // conditions of an entry are ORed when an argument index repeats, and a

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -237,11 +235,12 @@ func exportBPF(f *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 	return prog, nil
 }
 
-// withStub returns the program Load installs instead of libseccomp's own:
+// withStub returns the program Program gives instead of libseccomp's own:
 // the ENOSYS stub, then libseccomp's program. Nil when the profile needs no
 // stub, or when a listener is wanted and the kernel cannot sync threads
 // and return the listener at once (SECCOMP_FILTER_FLAG_TSYNC_ESRCH, Linux
-// 5.7): libseccomp then loads its program as before.
+// 5.7; a limit of the Go loader this was written for, kept): Program then
+// gives libseccomp's own program.
 func withStub(f *Filter, s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 	if !needsStub(s, f.def) {
 		return nil, nil
@@ -261,38 +260,4 @@ func withStub(f *Filter, s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 		return nil, fmt.Errorf("linux.seccomp: the filter needs %d instructions, more than the kernel's %d", len(stub)+len(prog), unix.BPF_MAXINSNS)
 	}
 	return append(stub, prog...), nil
-}
-
-// loadProg installs prog with seccomp(2), with the flags libseccomp would
-// pass for this filter's attributes. It returns the listener fd, or -1.
-func (f *Filter) loadProg(prog []unix.SockFilter) (int, error) {
-	flags := uintptr(unix.SECCOMP_FILTER_FLAG_TSYNC)
-	if on, err := f.filter.GetLogBit(); err == nil && on {
-		flags |= unix.SECCOMP_FILTER_FLAG_LOG
-	}
-	if on, err := f.filter.GetSSB(); err == nil && on {
-		flags |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
-	}
-	if f.notify {
-		// With TSYNC, a failed sync would be reported as a thread id,
-		// which is indistinguishable from the listener fd: ESRCH
-		// reports it as an error instead.
-		flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER | unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-		if on, err := f.filter.GetWaitKill(); err == nil && on {
-			flags |= unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-		}
-	}
-	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
-	runtime.KeepAlive(prog)
-	if errno != 0 {
-		return -1, errno
-	}
-	if f.notify {
-		return int(r), nil
-	}
-	if r != 0 {
-		return -1, fmt.Errorf("thread %d could not take the filter (TSYNC)", r)
-	}
-	return -1, nil
 }

@@ -16,16 +16,15 @@ type Filter struct {
 	filter  *libseccomp.ScmpFilter
 	def     libseccomp.ScmpAction
 	notify  bool // a SCMP_ACT_NOTIFY rule made it into the filter
-	loaded  bool
 	ignored []string
-	// prog, when set, is what Load installs: the ENOSYS stub and
+	// prog, when set, is what Program returns: the ENOSYS stub and
 	// libseccomp's program (enosys.go).
 	prog []unix.SockFilter
 }
 
 // Compile checks linux.seccomp and builds the filter from it without
 // loading it. Every error names the config.json field. A nil profile gives
-// a nil *Filter, whose Load does nothing.
+// a nil *Filter, whose Program is empty.
 func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
 	if s == nil {
 		return nil, nil
@@ -67,7 +66,7 @@ func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
 }
 
 // HasNotify reports whether some rule of the filter is SCMP_ACT_NOTIFY, that
-// is whether Load returns a listener fd.
+// is whether loading it gives a listener fd.
 func (f *Filter) HasNotify() bool {
 	return f != nil && f.notify
 }
@@ -128,8 +127,8 @@ func (f *Filter) setAttributes(*specs.LinuxSeccomp) error {
 	if err := f.filter.SetBadArchAction(bad); err != nil {
 		return fmt.Errorf("linux.seccomp: set the bad-architecture action: %w", err)
 	}
-	// Have Load report the kernel's errno (EACCES, EINVAL) rather than
-	// libseccomp's catch-all ECANCELED.
+	// Have libseccomp report the kernel's errno (EACCES, EINVAL) rather
+	// than its catch-all ECANCELED.
 	if err := f.filter.SetRawRC(true); err != nil {
 		return fmt.Errorf("linux.seccomp: set the raw return code attribute: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -34,8 +35,8 @@ const (
 
 type loadCase struct {
 	profile specs.LinuxSeccomp
-	// run makes syscalls under the loaded filter; fd is what Load
-	// returned. It returns the line the parent compares.
+	// run makes syscalls under the loaded filter; fd is the listener
+	// (or -1). It returns the line the parent compares.
 	run func(f *Filter, fd int) string
 }
 
@@ -325,7 +326,7 @@ func TestHelperProcess(t *testing.T) {
 	if err != nil {
 		fail("compile: %v", err)
 	}
-	fd, err := f.Load()
+	fd, err := load(f)
 	if err != nil {
 		fail("load: %v", err)
 	}
@@ -409,17 +410,32 @@ func TestLoadTrap(t *testing.T) {
 	}
 }
 
-func TestLoadTwice(t *testing.T) {
-	requireSeccomp(t)
-	// The second Load must fail before reaching the kernel, so this runs
-	// in the test process on a filter that is never loaded.
-	f, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow})
+// load installs the program and flags the plan carries (Program), as the
+// C stage does (nsenter/exec.c), plus TSYNC: the test binary is a Go
+// process with threads, where init is single-threaded. It returns the
+// listener fd, or -1.
+func load(f *Filter) (int, error) {
+	prog, flags, err := f.Program()
 	if err != nil {
-		t.Fatal(err)
+		return -1, err
 	}
-	defer f.Release()
-	f.loaded = true
-	if _, err := f.Load(); err == nil || !strings.Contains(err.Error(), "already loaded") {
-		t.Fatalf("second Load: %v", err)
+	flags |= unix.SECCOMP_FILTER_FLAG_TSYNC
+	if f.HasNotify() {
+		// With TSYNC a failed sync would come back as a thread id, like
+		// the listener fd: ESRCH makes it an error.
+		flags |= unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
+	runtime.KeepAlive(prog)
+	if errno != 0 {
+		return -1, errno
+	}
+	if f.HasNotify() {
+		return int(r), nil
+	}
+	if r != 0 {
+		return -1, fmt.Errorf("thread %d could not take the filter (TSYNC)", r)
+	}
+	return -1, nil
 }

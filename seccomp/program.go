@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Program returns the BPF program Load would install and the seccomp(2)
-// flags it would pass, for a loader that is not this process (the C stage
-// of exec, which runs single-threaded: no TSYNC). The program is the one
+// Program returns the BPF program to install and the seccomp(2) flags to
+// pass, for the loader, the C stage of init (nsenter/exec.c), which runs
+// single-threaded: no TSYNC. The program is the one
 // with the ENOSYS stub when the profile needs it, else libseccomp's own.
 func (f *Filter) Program() ([]unix.SockFilter, uint64, error) {
 	if f == nil {

@@ -25,14 +25,6 @@ func Compile(s *specs.LinuxSeccomp) (*Filter, error) {
 	return nil, errDisabled
 }
 
-// Load does nothing: Compile never returns a Filter in this build.
-func (f *Filter) Load() (int, error) {
-	if f == nil {
-		return -1, nil
-	}
-	return -1, errDisabled
-}
-
 // HasNotify is false: there are no filters in this build.
 func (f *Filter) HasNotify() bool { return false }
 

@@ -17,8 +17,8 @@ func TestStub(t *testing.T) {
 		t.Fatalf("Compile = %v", err)
 	}
 	var f *Filter
-	if fd, err := f.Load(); fd != -1 || err != nil {
-		t.Fatalf("nil Load = %d, %v", fd, err)
+	if prog, _, err := f.Program(); prog != nil || err != nil {
+		t.Fatalf("nil Program = %v, %v", prog, err)
 	}
 	if Enabled() || Actions() != nil || SupportedFlags() != nil {
 		t.Fatal("the stub claims seccomp support")

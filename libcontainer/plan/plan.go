@@ -26,10 +26,6 @@ import (
 	"strings"
 )
 
-// ErrUnsupported: the config asks for something the C stage cannot
-// execute yet; the caller falls back to the Go init.
-var ErrUnsupported = errors.New("not supported by the C executor")
-
 // Magic starts every plan; the digit is the format's version.
 const Magic = "BPL1"
 

@@ -174,7 +174,7 @@ func TestCRootfsDanglingLink(t *testing.T) {
 }
 
 // Bad destinations and sources fail their step, named by its field, with
-// the Go init's words.
+// the words berth's errors have always had.
 func TestCRootfsBadDestination(t *testing.T) {
 	for _, c := range []struct {
 		name    string
@@ -390,87 +390,5 @@ func TestCRootfsDecodeCorrupt(t *testing.T) {
 		if i+1 < len(good)-3 && !strings.Contains(got, "error") && got == want.String() {
 			t.Fatalf("truncated plan % x decoded whole", cases[i+1])
 		}
-	}
-}
-
-// The C steps and the Go init they replace leave the same mounts (point,
-// type, options, root, source) in the same order, the same files and the
-// same errors, on the same configs.
-func TestCRootfsAgreesWithGo(t *testing.T) {
-	host := t.TempDir()
-	if err := os.WriteFile(filepath.Join(host, "f"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	const nsn = unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NODEV
-	standard := []configs.Mount{
-		{Source: "proc", Destination: "/proc", Type: "proc", Flags: nsn},
-		{Source: "tmpfs", Destination: "/dev", Type: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_STRICTATIME, Data: "mode=755,size=65536k"},
-		{Source: "devpts", Destination: "/dev/pts", Type: "devpts", Flags: unix.MS_NOSUID | unix.MS_NOEXEC, Data: "newinstance,ptmxmode=0666,mode=0620"},
-		{Source: "shm", Destination: "/dev/shm", Type: "tmpfs", Flags: nsn, Data: "mode=1777,size=65536k"},
-		{Source: "mqueue", Destination: "/dev/mqueue", Type: "mqueue", Flags: nsn},
-		{Source: "sysfs", Destination: "/sys", Type: "sysfs", Flags: nsn | unix.MS_RDONLY},
-		{Source: "cgroup", Destination: "/sys/fs/cgroup", Type: "cgroup", Flags: nsn | unix.MS_RELATIME | unix.MS_RDONLY},
-	}
-	for _, c := range []struct {
-		name    string
-		entries []string
-		extra   []configs.Mount
-		tweak   func(*configs.Config)
-	}{
-		{"standard", []string{"dev", "etc/resolv.conf->/run/stub.conf", "opt", "var/lib/x/y=z"}, []configs.Mount{
-			{Source: host, Destination: "/data", Type: "bind", Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY, Propagation: []uintptr{unix.MS_PRIVATE}},
-			{Source: filepath.Join(host, "f"), Destination: "/etc/resolv.conf", Type: "bind", Flags: unix.MS_BIND},
-			{Source: "tmpfs", Destination: "/opt", Type: "tmpfs", AttrSet: unix.MOUNT_ATTR_NOSUID},
-			{Source: "tmpfs", Destination: "/var/lib/x", Type: "tmpfs", Tmpcopyup: true},
-		}, func(cfg *configs.Config) {
-			cfg.Devices = []configs.Device{{Path: "/dev/null", Type: 'c', Major: 1, Minor: 3, Mode: 0o666}, {Path: "/dev/sub/fifo", Type: 'p', Mode: 0o640, UID: 3}}
-			cfg.ReadonlyPaths = []string{"/proc/sys", "/proc/bus"}
-			cfg.MaskedPaths = []string{"/proc/version", "/sys/firmware", "/sys/kernel", "/proc/nope"}
-			cfg.Process.Cwd = "/a/b/c"
-			cfg.Readonly = true
-		}},
-		{"no-pivot, read-only /dev", []string{"dev"}, nil, func(cfg *configs.Config) {
-			cfg.NoPivot = true
-			cfg.Mounts[1].Flags |= unix.MS_RDONLY
-			cfg.Devices = []configs.Device{{Path: "/dev/zero", Type: 'c', Major: 1, Minor: 5, Mode: 0o600}}
-		}},
-		{"proc on a symlink", []string{"dev", "proc->/etc"}, nil, nil},
-		{"bind of a missing source", []string{"dev"}, []configs.Mount{{Source: "/nonexistent-berth", Destination: "/x", Type: "bind", Flags: unix.MS_BIND}}, nil},
-		{"destination below a file", []string{"dev", "etc/f=x"}, []configs.Mount{{Source: "tmpfs", Destination: "/etc/f/x", Type: "tmpfs"}}, nil},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfgFor := func() *configs.Config {
-				cfg := newConfig(scratch(t, c.entries...), append(append([]configs.Mount(nil), standard...), c.extra...)...)
-				if c.tweak != nil {
-					c.tweak(cfg)
-				}
-				return cfg
-			}
-			checks := []string{"stat:/dev/null", "stat:/dev/zero", "stat:/dev/sub/fifo", "link:/dev/ptmx", "stat:/a/b/c", "stat:/run/stub.conf", "stat:/opt", "stat:/var/lib/x/y"}
-			ccfg, gcfg := cfgFor(), cfgFor()
-			cr, gr := runPlan(t, ccfg, checks...), runGo(t, gcfg, checks...)
-			// The Go init's errors carry its step's prefix; the C
-			// stage's, the field as the step name.
-			if cr.err != "" || gr.err != "" {
-				if want := cr.field + ": " + cr.err; gr.err != want {
-					t.Fatalf("C: %q\nGo: %q", want, gr.err)
-				}
-				return
-			}
-			if cr.out != gr.out {
-				t.Errorf("C:\n%s\nGo:\n%s", cr.out, gr.out)
-			}
-			norm := func(r result, rootfs string) []string {
-				var l []string
-				for _, in := range r.mounts {
-					root := strings.Replace(in.Root, rootfs, "ROOTFS", 1)
-					l = append(l, fmt.Sprintf("%s %s %s %s %s", in.MountPoint, in.FSType, in.Options, root, in.Source))
-				}
-				return l
-			}
-			if c, g := strings.Join(norm(cr, ccfg.Rootfs), "\n"), strings.Join(norm(gr, gcfg.Rootfs), "\n"); c != g {
-				t.Errorf("mounts differ\nC:\n%s\nGo:\n%s", c, g)
-			}
-		})
 	}
 }

@@ -3,7 +3,6 @@ package rootfs
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,9 +30,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv("BERTH_TEST_GO_ROOTFS") != "" {
-		os.Exit(goRootfs(os.Getenv("BERTH_TEST_GO_ROOTFS"), os.Args[1:]))
-	}
 	code := m.Run()
 	if rootfsRunDir != "" {
 		_ = os.RemoveAll(rootfsRunDir)
@@ -85,95 +81,6 @@ func buildRootfsRun(t *testing.T) string {
 	return rootfsRunBin
 }
 
-// goRootfs is the Go init's rootfs work (Prepare, Enter, ProtectPaths) on
-// the config in file cfgPath, printed as rootfsrun prints the C stage's:
-// the differential test runs the test binary as this, in a new mount
-// namespace.
-func goRootfs(cfgPath string, checks []string) int {
-	b, err := os.ReadFile(cfgPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	var cfg configs.Config
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	procfd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	for _, step := range []func() error{
-		func() error { return Prepare(&cfg, nil) },
-		func() error { return Enter(&cfg) },
-		func() error { return ProtectPaths(&cfg) },
-	} {
-		if err := step(); err != nil {
-			fmt.Printf("error: %v\n", err)
-			return 1
-		}
-	}
-	for _, c := range checks {
-		if p, ok := strings.CutPrefix(c, "stat:"); ok {
-			var st unix.Stat_t
-			if unix.Lstat(p, &st) != nil {
-				fmt.Printf("%s missing\n", p)
-				continue
-			}
-			fmt.Printf("%s %s %04o %d:%d %d:%d\n", p, fileKind(st.Mode), st.Mode&0o7777, unix.Major(st.Rdev), unix.Minor(st.Rdev), st.Uid, st.Gid)
-		} else if p, ok := strings.CutPrefix(c, "link:"); ok {
-			l, _ := os.Readlink(p)
-			fmt.Printf("%s -> %s\n", p, l)
-		}
-	}
-	fd, err := unix.Openat(procfd, "self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	mi := os.NewFile(uintptr(fd), "mountinfo")
-	fmt.Println("mountinfo")
-	_, _ = io.Copy(os.Stdout, mi)
-	return 0
-}
-
-// runGo runs the Go init's rootfs work on cfg, as runPlan runs the C one.
-func runGo(t *testing.T, cfg *configs.Config, checks ...string) result {
-	t.Helper()
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf := filepath.Join(t.TempDir(), "config.json")
-	if err := os.WriteFile(cf, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, checks...)
-	cmd.Env = []string{"BERTH_TEST_GO_ROOTFS=" + cf}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: unix.CLONE_NEWNS}
-	outb, err := cmd.Output()
-	var r result
-	if msg, ok := strings.CutPrefix(string(outb), "error: "); ok {
-		r.err = strings.TrimSpace(msg)
-		return r
-	}
-	if err != nil {
-		t.Fatalf("go rootfs: %v\n%s", err, outb)
-	}
-	out, mi, _ := strings.Cut(string(outb), "mountinfo\n")
-	r.out = out
-	if r.mounts, err = mountinfo.Parse(strings.NewReader(mi)); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 // result is what one run of a plan left.
 type result struct {
 	out    string           // the checks' lines
@@ -184,8 +91,8 @@ type result struct {
 	raw    []string // the messages on the sync socket
 }
 
-// runPlan compiles cfg's rootfs steps (Prepare, Enter, Protect, in the
-// create executor's order) and runs them in a new mount namespace.
+// runPlan compiles cfg's rootfs steps (CompilePrepare, CompileEnter,
+// CompileProtect, in the create executor's order) and runs them in a new mount namespace.
 func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 	t.Helper()
 	p := plan.New()

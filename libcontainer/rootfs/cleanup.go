@@ -10,8 +10,9 @@ import (
 )
 
 // UnmountUnder detaches every mount at or below dir in the caller's mount
-// namespace, deepest first. It undoes Prepare for a container without a
-// mount namespace of its own, whose mounts were made in the host's.
+// namespace, deepest first. It undoes the mounts of CompilePrepare's steps
+// for a container without a mount namespace of its own, whose mounts the
+// C stage made in the host's.
 func UnmountUnder(dir string) error {
 	infos, err := mountinfo.Read("/proc/self/mountinfo")
 	if err != nil {

@@ -13,17 +13,13 @@ import (
 )
 
 // The rootfs part of the create plan, run by the C stage (nsenter/rootfs.c
-// and the files it dispatches to): CompilePrepare emits the mounts and /dev
-// (Prepare's work), CompileEnter pivot_root or the no-pivot move (Enter's),
-// CompileProtect the readonly and masked paths (ProtectPaths'). The Go
-// functions are the specification: everything that can be decided from the
-// config and the host is decided here (flags, data, labels, which /dev
-// nodes and links, which cgroup hierarchies, which host mounts to hide),
-// and C does only what needs the container's mount namespace: resolve
-// beneath the root, stat, mkdir, mknod, copy up, mount, pivot_root.
-// A config the C stage could not execute would return plan.ErrUnsupported
-// (wrapped, saying what) for create to keep the Go init; every config that
-// Prepare, Enter and ProtectPaths take compiles now.
+// and the files it dispatches to): CompilePrepare emits the mounts and /dev,
+// CompileEnter pivot_root or the no-pivot move, CompileProtect the readonly
+// and masked paths. Everything that can be decided from the config and the
+// host is decided here (flags, data, labels, which /dev nodes and links,
+// which cgroup hierarchies, which host mounts to hide, facts.go), and C
+// does only what needs the container's mount namespace: resolve beneath
+// the root, stat, mkdir, mknod, copy up, mount, pivot_root.
 
 // CompilePrepare appends the steps that mount the container's filesystems.
 func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
@@ -31,8 +27,8 @@ func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
 	var prop uintptr
 	private := ""
 	if mountns {
-		// As Prepare: recursive whatever was asked, and an unbindable /
-		// waits for Enter.
+		// Recursive whatever was asked, and an unbindable / waits for
+		// the enter step.
 		prop = cfg.RootPropagation | unix.MS_REC
 		if cfg.RootPropagation == 0 || prop&unix.MS_UNBINDABLE != 0 {
 			prop = unix.MS_SLAVE | unix.MS_REC
@@ -60,8 +56,8 @@ func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
 	return nil
 }
 
-// compileMount emits mounts[i], choosing what mountEntry and mountOne
-// would do with it.
+// compileMount emits mounts[i]: its kind, flags and data, and what the C
+// stage must find out at run time (nsenter/mount.c).
 func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 	m := &cfg.Mounts[i]
 	field := fmt.Sprintf("mounts[%d]", i)
@@ -85,8 +81,8 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 			how |= plan.HowKeepRW
 		}
 		if bind {
-			// As mountOne: the source is a bind's (stat for a file or
-			// directory destination), the mount a tmpfs.
+			// The source is a bind's (stat for a file or directory
+			// destination), the mount a tmpfs.
 			how |= plan.HowBindSource
 		}
 	case bind:
@@ -101,7 +97,8 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 			fallback = hostFallback(m.Type)
 		}
 	}
-	// hostSource: only a runtime with the host's credentials can help.
+	// A source the container's root cannot reach: only the parent, with
+	// the host's credentials, can open it (mountsource.go).
 	if bind && kind != plan.MountIDMap && userns && !cfg.Rootless {
 		how |= plan.HowAskSource
 	}
@@ -119,8 +116,8 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 	return nil
 }
 
-// finishItems are the propagation and recursive attributes of m
-// (finishMount's work).
+// finishItems are the propagation and recursive attributes of m, applied
+// once it is mounted.
 func finishItems(m *configs.Mount) []plan.Item {
 	items := []plan.Item{plan.U(uint64(len(m.Propagation)))}
 	for _, pr := range m.Propagation {
@@ -216,7 +213,7 @@ func CompileEnter(cfg *configs.Config, p *plan.Plan) error {
 	}
 	p.Add(plan.OpEnter, "root.path", items...)
 	p.Add(plan.OpMkdirCwd, "process.cwd", plan.S(cfg.Process.Cwd))
-	// finishDev: the last mount of /dev is the one on top.
+	// A read-only /dev: the last mount of /dev is the one on top.
 	dev := -1
 	for i := range cfg.Mounts {
 		if filepath.Clean(cfg.Mounts[i].Destination) == "/dev" {
@@ -233,7 +230,7 @@ func CompileEnter(cfg *configs.Config, p *plan.Plan) error {
 }
 
 // CompileProtect appends the steps for linux.readonlyPaths and maskedPaths.
-// A path listed twice (or spelt two ways) is masked once, as maskPaths does.
+// A path listed twice (or spelt two ways) is masked once.
 func CompileProtect(cfg *configs.Config, p *plan.Plan) error {
 	for i, path := range cfg.ReadonlyPaths {
 		p.Add(plan.OpReadonlyPath, fmt.Sprintf("linux.readonlyPaths[%d]", i), plan.S(path))

@@ -75,7 +75,7 @@ func newPathSet(files []string) *pathSet {
 
 // resolves: ref is a file of the repository, named by its base name, by
 // its path from the root, from the citing file's directory, or by the
-// tail of its path ("rootfs/mount.go").
+// tail of its path ("rootfs/compile.go").
 func (s *pathSet) resolves(from, ref string) bool {
 	if !strings.Contains(ref, "/") {
 		return s.bases[ref]

@@ -31,8 +31,8 @@ var tolerable = []struct {
 		"glibc's pthread_getattr_np, for the main thread's stack (cgo): it has a fallback",
 	},
 	{
-		regexp.MustCompile(`^openat\([^,]*, "(/sys/kernel/mm/transparent_hugepage/|/proc/self/cgroup"|/proc/self/mountinfo"|/sys/fs/cgroup/\*/(<id>/)?cpu\.cfs_)`), 9,
-		"the Go runtime's start: huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional (read in the process's own cgroup, which for init is the container's)",
+		regexp.MustCompile(`^openat\([^,]*, "(/sys/kernel/mm/transparent_hugepage/|/proc/self/cgroup"|/proc/self/mountinfo"|/sys/fs/cgroup/\*/cpu\.cfs_)`), 9,
+		"the Go runtime's start in berth (init has none): huge page size, and the cgroup CPU limit for GOMAXPROCS, both optional",
 	},
 	{
 		regexp.MustCompile(`^openat\([^,]*, "/proc/self/uid_map"`), 0,
@@ -40,7 +40,7 @@ var tolerable = []struct {
 	},
 	{
 		regexp.MustCompile(`^openat\([^,]*, "/etc/(passwd|group)", O_RDONLY`), 0,
-		"init's read of the image's /etc/passwd for HOME: an unreadable one counts as none, as in runc (GetExecUserPath), and HOME is then /",
+		"init's read of the image's /etc/passwd for HOME (the plan's OpHome, nsenter/exec.c): an unreadable one counts as none, as in runc (GetExecUserPath), and HOME is then /",
 	},
 	{
 		regexp.MustCompile(`^openat\([^,]*, "/proc/#/stat"`), 0,

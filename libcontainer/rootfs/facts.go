@@ -1,0 +1,155 @@
+package rootfs
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/berth-runtime/berth/internal/mountinfo"
+	"github.com/berth-runtime/berth/libcontainer/configs"
+)
+
+// What the compilers (compile.go) read from the config and, for what only
+// the host can say, from the parent's mountinfo: the facts each rootfs
+// step is decided on. The C stage (nsenter/rootfs.c) decides nothing.
+
+func inMountNS(cfg *configs.Config) bool {
+	_, ok := cfg.NamespacePath("mount")
+	return ok
+}
+
+func inUserNS(cfg *configs.Config) bool {
+	_, ok := cfg.NamespacePath("user")
+	return ok
+}
+
+// needsDev: berth populates /dev unless config.json bind-mounts a /dev of
+// its own (then the devices are whatever that holds).
+func needsDev(cfg *configs.Config) bool {
+	for _, m := range cfg.Mounts {
+		if filepath.Clean(m.Destination) == "/dev" && (m.IsBind() || m.Type == "bind") {
+			return false
+		}
+	}
+	return true
+}
+
+func hasMount(cfg *configs.Config, dest string) bool {
+	for _, m := range cfg.Mounts {
+		if filepath.Clean(m.Destination) == dest {
+			return true
+		}
+	}
+	return false
+}
+
+// isDevMount reports whether m is a /dev filesystem of config.json's own
+// (a tmpfs, usually) that berth then fills: devices, the standard links and
+// the mount points of /dev/pts, /dev/shm, /dev/mqueue. Mounted read-only
+// as asked, it could not be filled, so it is mounted read-write and made
+// read-only once the root is in place (as runc does). A bind mount of /dev
+// is not filled (needsDev) and takes its flags when bound.
+func isDevMount(m *configs.Mount) bool {
+	return filepath.Clean(m.Destination) == "/dev" && !m.IsBind() && m.Type != "bind"
+}
+
+// mountPointOf returns the mount point under which path lies, from
+// /proc/self/mountinfo (the longest matching mount point wins).
+func mountPointOf(path string) (string, error) {
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	best := "/"
+	for _, in := range infos {
+		mp := in.MountPoint
+		if (path == mp || strings.HasPrefix(path, strings.TrimSuffix(mp, "/")+"/")) && len(mp) > len(best) {
+			best = mp
+		}
+	}
+	return best, nil
+}
+
+// isPseudoFS reports whether m mounts a new procfs or sysfs: the
+// filesystems whose masks and read-only paths (/proc/kcore, /proc/sys,
+// /sys/firmware, ...) are applied by path after pivot_root.
+func isPseudoFS(m *configs.Mount) bool {
+	return (m.Type == "proc" || m.Type == "sysfs") && !m.IsBind()
+}
+
+// hostPseudoFSMounts lists the mount points of whole procfs and sysfs
+// mounts outside root, deepest first: with --no-pivot the old root stays
+// in the container's mount namespace, and a fully visible procfs or sysfs
+// anywhere in it lets a user namespace mount a new one without the
+// container's masks (mount_too_revealing in fs/namespace.c), so the C
+// stage detaches these (or covers those it cannot).
+func hostPseudoFSMounts(root string) ([]string, error) {
+	infos, err := mountinfo.Read("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	return pseudoFSOutside(infos, root), nil
+}
+
+// pseudoFSOutside picks the mount points of whole procfs and sysfs mounts
+// (root field "/": a bind of a subdirectory does not make the filesystem
+// visible to the kernel's check) outside root, deepest first.
+func pseudoFSOutside(infos []mountinfo.Info, root string) []string {
+	var mps []string
+	for _, in := range infos {
+		if in.Root != "/" || (in.FSType != "proc" && in.FSType != "sysfs") {
+			continue
+		}
+		mp := in.MountPoint
+		if mp == root || strings.HasPrefix(mp, strings.TrimSuffix(root, "/")+"/") {
+			continue
+		}
+		mps = append(mps, mp)
+	}
+	sort.SliceStable(mps, func(i, j int) bool { return len(mps[i]) > len(mps[j]) })
+	return mps
+}
+
+// hostFallback names the host's mount that stands in for a new sysfs or
+// proc where the kernel refuses one. In a user namespace it allows a new
+// sysfs only with a network namespace owned by that user namespace (sysfs
+// shows the mounter's network devices), and a new proc only with a pid
+// namespace owned by it: a rootless container that shares the host's
+// network or pids gets the host's /sys or /proc, which show it nothing it
+// does not share (runc does the same for /sys).
+func hostFallback(fstype string) string {
+	switch fstype {
+	case "sysfs":
+		return "/sys"
+	case "proc":
+		return "/proc"
+	}
+	return ""
+}
+
+// withLabel adds linux.mountLabel as the SELinux context of the
+// filesystems that take one (those the container writes to; proc and sysfs
+// carry the kernel's own labels).
+func withLabel(m *configs.Mount, label string) string {
+	switch m.Type {
+	case "tmpfs", "devpts", "mqueue":
+	default:
+		return m.Data
+	}
+	if label == "" {
+		return m.Data
+	}
+	ctx := fmt.Sprintf("context=%q", label)
+	if m.Data == "" {
+		return ctx
+	}
+	return m.Data + "," + ctx
+}
+
+func wrap(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
+}
