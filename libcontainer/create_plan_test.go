@@ -40,14 +40,7 @@ func withRootfsStubs(t *testing.T, failEnter bool) {
 func decodeCreate(t *testing.T, cfg *configs.Config, in createInputs) []plan.Step {
 	t.Helper()
 	b, _, err := compileCreatePlan(cfg, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps, err := plan.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return steps
+	return mustDecode(t, b, err)
 }
 
 func TestCreatePlanMinimal(t *testing.T) {

@@ -13,6 +13,13 @@ import (
 func decodePlan(t *testing.T, cfg *configs.Config, preserve int) []plan.Step {
 	t.Helper()
 	b, _, err := compileExecPlan(cfg, preserve)
+	return mustDecode(t, b, err)
+}
+
+// mustDecode decodes a plan a compiler returned, failing the test on
+// either's error.
+func mustDecode(t *testing.T, b []byte, err error) []plan.Step {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

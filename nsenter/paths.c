@@ -24,6 +24,20 @@ void masks_done(void)
 	dir_mask = -1;
 }
 
+/* open_path opens path (a readonly or masked one, named by what) inside
+ * the root into t: 0, or -1 when it does not exist, which the spec allows. */
+static int open_path(struct step *s, const char *path, const char *what, struct target *t)
+{
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	t->rel[0] = '\0';
+	t->fd = open_in(t->rootfd, path);
+	if (t->fd < 0 && errno == ENOENT)
+		return -1;
+	if (t->fd < 0)
+		step_fail(s, errno, "open %s %s", what, path);
+	return 0;
+}
+
 void do_readonly_path(struct step *s, struct rstep *r)
 {
 	const char *path = r->str[0];
@@ -31,13 +45,8 @@ void do_readonly_path(struct step *s, struct rstep *r)
 	struct rerr e;
 	char p[64];
 
-	snprintf(t.path, sizeof(t.path), "%s", path);
-	t.rel[0] = '\0';
-	t.fd = open_in(t.rootfd, path);
-	if (t.fd < 0 && errno == ENOENT)
+	if (open_path(s, path, "readonly path", &t) < 0)
 		return;
-	if (t.fd < 0)
-		step_fail(s, errno, "open readonly path %s", path);
 	target_proc(&t, p, sizeof(p));
 	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		step_fail(s, errno, "bind readonly path %s", path);
@@ -69,13 +78,8 @@ void do_mask_path(struct step *s, struct rstep *r)
 	struct stat st;
 	char p[64], src[64];
 
-	snprintf(t.path, sizeof(t.path), "%s", path);
-	t.rel[0] = '\0';
-	t.fd = open_in(t.rootfd, path);
-	if (t.fd < 0 && errno == ENOENT)
+	if (open_path(s, path, "masked path", &t) < 0)
 		return;
-	if (t.fd < 0)
-		step_fail(s, errno, "open masked path %s", path);
 	target_proc(&t, p, sizeof(p));
 	if (fstat(t.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (dir_mask >= 0) {
