@@ -390,7 +390,7 @@ bad_config() {
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"$BATS_TEST_TMPDIR/ro/root"* ]]
 	[[ "$stderr" == *"read-only file system"* ]]
-	[ ! -e "$BATS_TEST_TMPDIR/ro/root" ] && [ -z "$(procs_in_cgroup_named "$ID")" ]
+	[ ! -e "$BATS_TEST_TMPDIR/ro/root" ] && [ -z "$(stray_procs "$ID")" ]
 	# and a read-only root that exists: the state directory cannot be made
 	umount "$BATS_TEST_TMPDIR/ro"
 	mkdir -p "$BATS_TEST_TMPDIR/ro/root"
@@ -405,7 +405,7 @@ bad_config() {
 	# list and state on it still answer
 	run --separate-stderr "$BERTH" --root "$BATS_TEST_TMPDIR/ro/root" list -q </dev/null 3>&-
 	[ "$status" -eq 0 ] && [ -z "$output" ]
-	[ -z "$(procs_in_cgroup_named "$ID")" ] && [ -z "$(leftover_cgroups)" ]
+	[ -z "$(stray_procs "$ID")" ] && [ -z "$(leftover_cgroups)" ]
 }
 
 # corrupt_state HOW: a container's state directory whose state.json is broken by HOW (a

@@ -559,9 +559,7 @@ EOF
 	[ "$(status_of "$ID")" = stopped ]
 	# init, reparented to the host's init when run -d returned, may still be an
 	# unreaped zombie on a loaded machine: give the reaper a moment
-	local i
-	for i in $(seq 40); do [ -z "$(procs_in_cgroup_named "$ID")" ] && break; sleep 0.05; done
-	[ -z "$(procs_in_cgroup_named "$ID")" ]
+	[ -z "$(stray_procs "$ID")" ]
 	# the state is the container's only
 	[ "$(berth list -q)" = "$ID" ]
 }

@@ -110,15 +110,12 @@ teardown_berth() {
 	done <"$PIDS_FILE"
 	# Any process whose cgroup path names one of this test's IDs (a container process the
 	# runtime never reported, e.g. the init of a failed create).
-	stray=$(procs_in_cgroup_named "$ID")
+	stray=$(stray_procs "$ID")
 	if [ -n "$stray" ]; then
-		sleep 0.5
-		stray=$(procs_in_cgroup_named "$ID")
-		if [ -n "$stray" ]; then
-			errors+=("processes left in a cgroup named $ID*: $stray")
-			# shellcheck disable=SC2086
-			kill -9 $stray 2>/dev/null || true
-		fi
+		# shellcheck disable=SC2086 # a list of pids
+		errors+=("processes left in a cgroup named $ID*: $(describe_procs $stray)")
+		# shellcheck disable=SC2086
+		kill -9 $stray 2>/dev/null || true
 	fi
 	mnts=$(awk -v p="$BATS_TEST_TMPDIR" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo)
 	if [ -n "$mnts" ] || grep -qF -- "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
@@ -165,6 +162,33 @@ procs_in_cgroup_named() {
 	done < <(grep -lE "/$1(-[^/]*)?(/|\$)" /proc/[0-9]*/cgroup 2>/dev/null)
 }
 
+# stray_procs PREFIX: pids of the processes still in a cgroup named PREFIX* after 5 s,
+# or nothing. A process killed by delete can take a while to end on a loaded machine: an
+# exiting pid namespace's init waits in exit for its children to be reaped, and
+# /proc/PID/cgroup names its cgroup until then, although the cgroup itself is gone.
+# Only what outlives the wait is a leak.
+stray_procs() {
+	local end=$(($(now_ms) + 5000)) left
+	while left=$(procs_in_cgroup_named "$1") && [ -n "$left" ]; do
+		if [ "$(now_ms)" -ge "$end" ]; then
+			echo "$left"
+			return 0
+		fi
+		sleep 0.1
+	done
+}
+
+# describe_procs PID...: "pid(state,exiting,wchan,comm)" of each, for a failure message.
+describe_procs() {
+	local p flags
+	for p in "$@"; do
+		flags=$(proc_flags "$p")
+		printf '%s(%s,exiting=%s,%s,%s) ' "$p" "$(proc_state "$p")" \
+			"$(((${flags:-0} & 4) != 0 ? 1 : 0))" "$(cat "/proc/$p/wchan" 2>/dev/null)" \
+			"$(cat "/proc/$p/comm" 2>/dev/null)"
+	done
+}
+
 # --- processes ------------------------------------------------------------------------
 
 proc_state() {
@@ -173,6 +197,17 @@ proc_state() {
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
 	s=${s##*) }
 	echo "${s%% *}"
+}
+
+# proc_flags PID: the kernel's flags of PID (field 9 of /proc/PID/stat; PF_EXITING is 4).
+proc_flags() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	# after the comm: flags is field 9 -> index 6 here
+	local -a f
+	read -ra f <<<"$s"
+	echo "${f[6]}"
 }
 
 proc_starttime() {
@@ -440,14 +475,11 @@ assert_nothing_left() {
 		return 1
 	fi
 	local p
-	p=$(procs_in_cgroup_named "$ID")
+	p=$(stray_procs "$ID")
 	if [ -n "$p" ]; then
-		sleep 0.5
-		p=$(procs_in_cgroup_named "$ID")
-		if [ -n "$p" ]; then
-			echo "processes left: $p" >&2
-			return 1
-		fi
+		# shellcheck disable=SC2086
+		echo "processes left: $(describe_procs $p)" >&2
+		return 1
 	fi
 	if grep -F -- "$BATS_TEST_TMPDIR" /proc/self/mountinfo >&2; then
 		echo "mounts left (above)" >&2
