@@ -143,6 +143,21 @@ int copy_tree(const char *src, const char *dst, struct rerr *e);
 /* dev.c: OP_DEVICE, OP_DEV_LINKS. */
 void do_device(struct step *s, struct rstep *r);
 void do_dev_links(struct step *s, struct rstep *r);
+/* mountinfo.c: the stage's own mount table (/proc/self/mountinfo), the
+ * octal escapes undone. */
+struct mnt {
+	char *line; /* owns the strings */
+	char *root, *mp, *fstype, *super;
+};
+/* mountinfo_read: every mount, in the kernel's order: 0, or -1 with errno.
+ * mountinfo_free frees what it returned. */
+int mountinfo_read(struct mnt **out, size_t *n);
+void mountinfo_free(struct mnt *m, size_t n);
+/* path_under: path is dir or beneath it (both absolute and clean). */
+int path_under(const char *path, const char *dir);
+/* mount_point_of: the mount point path lies under (the longest): 0, or -1
+ * with errno. */
+int mount_point_of(const char *path, char *out, size_t n);
 /* pivot.c: OP_ENTER, OP_MKDIR_CWD, OP_DEV_READONLY, OP_ROOT_READONLY. */
 void do_enter(struct step *s, struct rstep *r);
 void do_mkdir_cwd(struct step *s, struct rstep *r);

@@ -134,16 +134,42 @@ int finish_mount(struct target *t, const struct rstep *r, struct rerr *e)
 	return 0;
 }
 
+/* make_parent_private makes the mount holding the rootfs's parent private
+ * before / turns shared: pivot_root refuses a new root whose parent mount
+ * is shared, and the rootfs's bind must not reach its peers. The mount is
+ * looked up here, in the container's namespace (a joined one has mounts of
+ * its own), under the parent directory's real name (mountinfo's). */
+static void make_parent_private(struct step *s, const char *rootfs)
+{
+	char dir[PATH_MAX], real[PATH_MAX], mp[PATH_MAX];
+	char *slash;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", rootfs) >= sizeof(dir))
+		step_fail(s, ENAMETOOLONG, "make private the parent of %s", rootfs);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		step_fail(s, EINVAL, "make private the parent of %s: not an absolute path", rootfs);
+	if (slash == dir)
+		slash++; /* "/rootfs": the parent is "/" */
+	*slash = '\0';
+	if (!realpath(dir, real))
+		step_fail(s, errno, "make private the parent of %s: resolve %s", rootfs, dir);
+	if (mount_point_of(real, mp, sizeof(mp)) < 0)
+		step_fail(s, errno, "make private the parent of %s: read /proc/self/mountinfo", rootfs);
+	if (mount("", mp, NULL, MS_PRIVATE, NULL) < 0)
+		step_fail(s, errno, "make private %s", mp);
+}
+
 void do_root_bind(struct step *s, struct rstep *r)
 {
 	uint64_t mountns = r->u[0], prop = r->u[1];
-	const char *private = r->str[0], *rootfs = r->str[1];
+	const char *rootfs = r->str[0];
 
 	if (mountns) {
 		if (mount("", "/", NULL, (unsigned long)prop, NULL) < 0)
 			step_fail(s, errno, "set propagation of /");
-		if (*private && mount("", private, NULL, MS_PRIVATE, NULL) < 0)
-			step_fail(s, errno, "make private %s", private);
+		if (prop & MS_SHARED)
+			make_parent_private(s, rootfs);
 	}
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		step_fail(s, errno, "bind mount rootfs %s", rootfs);

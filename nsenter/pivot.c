@@ -1,12 +1,13 @@
 /* Entering the root (CompileEnter): pivot_root(".", "."),
  * or with --no-pivot a move of the rootfs onto / and chroot after the
- * host's procfs and sysfs are hidden (the parent listed them), or chroot
- * alone without a mount namespace; then what must wait for the new root:
- * its propagation, process.cwd, a read-only /dev and root. */
+ * procfs and sysfs mounts outside it are hidden, or chroot alone without a
+ * mount namespace; then what must wait for the new root: its propagation,
+ * process.cwd, a read-only /dev and root. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,14 +16,58 @@
 
 #include "berth.h"
 
-/* hide_host_pseudofs detaches the listed mounts (hostPseudoFSMounts); what
- * the kernel refuses to unmount is covered with an empty tmpfs. */
-static void hide_host_pseudofs(struct step *s, struct rstep *r)
+/* pseudofs_outside lists the mount points of whole procfs and sysfs mounts
+ * (root "/": a bind of a subdirectory does not make the filesystem visible
+ * to the kernel's check) outside root, deepest first (a stable insertion:
+ * among equals the kernel's order), into hide (n entries, pointing into m):
+ * the number listed. */
+static size_t pseudofs_outside(const struct mnt *m, size_t n, const char *root, const char **hide)
 {
-	uint64_t i;
+	size_t i, k, nh = 0;
 
-	for (i = 0; i < r->n; i++) {
-		const char *mp = r->list[i];
+	for (i = 0; i < n; i++) {
+		if (strcmp(m[i].root, "/") || (strcmp(m[i].fstype, "proc") && strcmp(m[i].fstype, "sysfs")))
+			continue;
+		if (path_under(m[i].mp, root))
+			continue;
+		for (k = nh; k > 0 && strlen(hide[k - 1]) < strlen(m[i].mp); k--)
+			hide[k] = hide[k - 1];
+		hide[k] = m[i].mp;
+		nh++;
+	}
+	return nh;
+}
+
+/* hide_pseudofs takes from the mount namespace every whole procfs and
+ * sysfs outside the rootfs (the cwd): with chroot the old root stays in the
+ * namespace, and while a fully visible procfs or sysfs is anywhere in it
+ * the kernel lets a user namespace mount a new one without the container's
+ * masks (mount_too_revealing in fs/namespace.c). The list is read here, in
+ * the container's namespace as it is now: a joined one has mounts of its
+ * own, and mounts may have propagated in since the parent compiled the
+ * plan. What the kernel refuses to unmount (locked in a user namespace) is
+ * covered with an empty tmpfs. */
+static void hide_pseudofs(struct step *s)
+{
+	char root[PATH_MAX];
+	const char **hide;
+	struct mnt *m;
+	size_t n, nh, i;
+
+	/* The rootfs as the kernel names it, as mountinfo does. */
+	if (!getcwd(root, sizeof(root)))
+		step_fail(s, errno, "getcwd in the rootfs");
+	if (mountinfo_read(&m, &n) < 0)
+		step_fail(s, errno, "read /proc/self/mountinfo");
+	hide = calloc(n + 1, sizeof(*hide));
+	if (!hide)
+		step_fail(s, ENOMEM, "read /proc/self/mountinfo");
+	nh = pseudofs_outside(m, n, root, hide);
+	for (i = 0; i < nh; i++) {
+		const char *mp = hide[i];
+		debugf("rootfs: %s: hide %s", s->field, mp);
+		/* The unmount must not propagate out of the namespace,
+		 * whatever the propagation of / is (rootfsPropagation shared). */
 		if (mount("", mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
 			if (errno == ENOENT || errno == EINVAL)
 				continue; /* gone with a mount above it */
@@ -35,6 +80,8 @@ static void hide_host_pseudofs(struct step *s, struct rstep *r)
 				step_fail(s, errno, "cover %s", mp);
 		}
 	}
+	free(hide);
+	mountinfo_free(m, n);
 }
 
 void do_enter(struct step *s, struct rstep *r)
@@ -48,7 +95,7 @@ void do_enter(struct step *s, struct rstep *r)
 		if (chroot(".") < 0)
 			step_fail(s, errno, "chroot %s", rootfs);
 	} else if (mode == ENTER_NO_PIVOT) {
-		hide_host_pseudofs(s, r);
+		hide_pseudofs(s);
 		if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
 			step_fail(s, errno, "move rootfs onto /");
 		if (chroot(".") < 0)

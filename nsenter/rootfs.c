@@ -2,7 +2,7 @@
  * pivot_root, readonly and masked paths. Each step is decoded whole
  * (rootfs_parse) before any of it runs, so a malformed step does nothing;
  * the work is in one file a concern (resolve.c, mount.c, cgroupmnt.c,
- * copyup.c, dev.c, pivot.c, paths.c, mountsrc.c). */
+ * copyup.c, dev.c, pivot.c, paths.c, mountsrc.c, mountinfo.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +33,7 @@ void rootfs_fail(const struct step *s, const struct rerr *e, const char *what)
 }
 
 /* The shape of each op: how many integers, strings, then what follows. */
-enum tail { T_NONE, T_FINISH, T_LIST, T_CGROUP };
+enum tail { T_NONE, T_FINISH, T_LIST };
 struct shape {
 	unsigned op;
 	int nu, ns;
@@ -43,14 +43,15 @@ struct shape {
 };
 
 static const struct shape shapes[] = {
-	{OP_ROOT_BIND, 2, 2, T_NONE, 0, 0},
+	{OP_ROOT_BIND, 2, 1, T_NONE, 0, 0},
 	{OP_MOUNT, 5, 5, T_FINISH, 0, 0},
-	/* index, flags, cgns; dest; whole, then the hierarchies. */
-	{OP_CGROUP_MOUNT, 3, 1, T_CGROUP, 5, 1},
+	/* index, flags, cgns; dest (the hierarchies are read at run time). */
+	{OP_CGROUP_MOUNT, 3, 1, T_FINISH, 0, 0},
 	{OP_DEVICE, 7, 1, T_NONE, 0, 0},
 	{OP_DEV_LINKS, 0, 0, T_LIST, 2, 0},
-	/* mode; rootfs; propagation, then the mounts to hide. */
-	{OP_ENTER, 1, 1, T_LIST, 1, 1},
+	/* mode; rootfs; propagation (the mounts to hide are read at run
+	 * time). */
+	{OP_ENTER, 1, 1, T_NONE, 0, 1},
 	{OP_MKDIR_CWD, 0, 1, T_NONE, 0, 0},
 	{OP_DEV_READONLY, 0, 0, T_NONE, 0, 0},
 	{OP_ROOT_READONLY, 1, 0, T_NONE, 0, 0},
@@ -128,10 +129,6 @@ int rootfs_parse(struct step *s, struct rstep *r)
 		break;
 	case T_LIST:
 		if (parse_list(s, r, sh->per) < 0)
-			return -1;
-		break;
-	case T_CGROUP:
-		if (parse_list(s, r, sh->per) < 0 || parse_finish(s, r) < 0)
 			return -1;
 		break;
 	}

@@ -115,19 +115,19 @@ const (
 // them; nsenter/rootfs.c dispatches them). Every path is resolved by the C
 // stage inside the rootfs (openat2 RESOLVE_IN_ROOT).
 const (
-	// OpRootBind: in mount ns (u), propagation of / (u, 0: none), mount
-	// to make private first (s, "": none), rootfs (s). Binds the rootfs
-	// on itself (pivot_root needs a mount point) and opens it.
+	// OpRootBind: in mount ns (u), propagation of / (u, 0: none), rootfs
+	// (s). With a shared / the mount holding the rootfs's parent (read
+	// from the namespace's mountinfo) is made private first. Binds the
+	// rootfs on itself (pivot_root needs a mount point) and opens it.
 	OpRootBind Op = 50
 	// OpMount: index (u), kind (u, Mount*), how (u, How* bits), flags,
 	// cleared flags (u u), source, destination, fstype, data, host
 	// fallback source (s x5), count, propagation flags (u...), attr set,
 	// attr clr (u u).
 	OpMount Op = 51
-	// OpCgroupMount: index, flags, cgroup ns (u u u), destination (s),
-	// whole (u: one cgroup2 hierarchy at /sys/fs/cgroup), count, then per
-	// hierarchy fstype, key, mount point, root, name (s x5); count,
-	// propagation (u...), attr set, attr clr (u u).
+	// OpCgroupMount: index, flags, cgroup ns (u u u), destination (s);
+	// count, propagation (u...), attr set, attr clr (u u). The hierarchies
+	// are those under /sys/fs/cgroup in the namespace's mountinfo.
 	OpCgroupMount Op = 52
 	// OpDevice: type (u, 'c' 'b' 'p'), mode, major, minor, uid, gid,
 	// bind instead of mknod (u x7), path (s).
@@ -136,7 +136,8 @@ const (
 	// /dev; a "ptmx" link replaces the node of that name.
 	OpDevLinks Op = 54
 	// OpEnter: mode (u, Enter*), rootfs (s), propagation of the new /
-	// (u, 0: none), count, host procfs/sysfs mount points to hide (s...).
+	// (u, 0: none). EnterNoPivot first hides the whole procfs and sysfs
+	// mounts outside the rootfs, read from the namespace's mountinfo.
 	OpEnter Op = 55
 	// OpMkdirCwd: path (s): process.cwd, made if missing.
 	OpMkdirCwd Op = 56

@@ -308,7 +308,7 @@ func TestCRootfsNoPivot(t *testing.T) {
 func TestCRootfsMalformedStep(t *testing.T) {
 	root := scratch(t)
 	p := plan.New()
-	p.Add(plan.OpRootBind, "root.path", plan.U(1), plan.U(unix.MS_SLAVE|unix.MS_REC), plan.S(""), plan.S(root))
+	p.Add(plan.OpRootBind, "root.path", plan.U(1), plan.U(unix.MS_SLAVE|unix.MS_REC), plan.S(root))
 	p.Add(plan.OpMount, "mounts[0]", plan.U(0), plan.U(plan.MountFS), plan.U(0), plan.U(0))
 	b, _ := p.Bytes()
 	r := runPlanBytes(t, b)

@@ -3,11 +3,9 @@ package rootfs
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-runtime/berth/cgroups"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 	"github.com/berth-runtime/berth/libcontainer/plan"
 )
@@ -15,40 +13,32 @@ import (
 // The rootfs part of the create plan, run by the C stage (nsenter/rootfs.c
 // and the files it dispatches to): CompilePrepare emits the mounts and /dev,
 // CompileEnter pivot_root or the no-pivot move, CompileProtect the readonly
-// and masked paths. Everything that can be decided from the config and the
-// host is decided here (flags, data, labels, which /dev nodes and links,
-// which cgroup hierarchies, which host mounts to hide, facts.go), and C
-// does only what needs the container's mount namespace: resolve beneath
-// the root, stat, mkdir, mknod, copy up, mount, pivot_root.
+// and masked paths. Everything that can be decided from the config is
+// decided here (flags, data, labels, which /dev nodes and links, facts.go),
+// and C does what needs the container's mount namespace: resolve beneath
+// the root, stat, mkdir, mknod, copy up, mount, pivot_root, and read that
+// namespace's mount table for what only it can say (the cgroup hierarchies,
+// the mount a shared root's parent is made private on, the procfs and sysfs
+// mounts --no-pivot hides): a joined namespace is not the parent's, and a
+// new one can gain mounts by propagation after compile.
 
 // CompilePrepare appends the steps that mount the container's filesystems.
 func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
 	mountns := inMountNS(cfg)
 	var prop uintptr
-	private := ""
 	if mountns {
 		// Recursive whatever was asked, and an unbindable / waits for
-		// the enter step.
+		// the enter step. A shared one: the C stage makes the
+		// rootfs's parent mount private first.
 		prop = cfg.RootPropagation | unix.MS_REC
 		if cfg.RootPropagation == 0 || prop&unix.MS_UNBINDABLE != 0 {
 			prop = unix.MS_SLAVE | unix.MS_REC
 		}
-		if prop&unix.MS_SHARED != 0 {
-			// The new namespace is a copy of this one: the mount
-			// holding the rootfs's parent is the same there.
-			mp, err := mountPointOf(filepath.Dir(cfg.Rootfs))
-			if err != nil {
-				return fmt.Errorf("root.path: %w", err)
-			}
-			private = mp
-		}
 	}
-	p.Add(plan.OpRootBind, "root.path", plan.B(mountns), plan.U(uint64(prop)), plan.S(private), plan.S(cfg.Rootfs))
+	p.Add(plan.OpRootBind, "root.path", plan.B(mountns), plan.U(uint64(prop)), plan.S(cfg.Rootfs))
 	userns := inUserNS(cfg)
 	for i := range cfg.Mounts {
-		if err := compileMount(cfg, i, userns, p); err != nil {
-			return err
-		}
+		compileMount(cfg, i, userns, p)
 	}
 	if needsDev(cfg) {
 		compileDev(cfg, userns, p)
@@ -58,12 +48,13 @@ func CompilePrepare(cfg *configs.Config, p *plan.Plan) error {
 
 // compileMount emits mounts[i]: its kind, flags and data, and what the C
 // stage must find out at run time (nsenter/mount.c).
-func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
+func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) {
 	m := &cfg.Mounts[i]
 	field := fmt.Sprintf("mounts[%d]", i)
 	bind := m.IsBind() || m.Type == "bind"
 	if m.IDMap == nil && (m.Type == "cgroup" || m.Type == "cgroup2") {
-		return compileCgroup(cfg, m, field, p)
+		compileCgroup(cfg, m, field, p)
+		return
 	}
 	var how uint64
 	if userns {
@@ -113,7 +104,6 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 		plan.S(m.Source), plan.S(m.Destination), plan.S(m.Type), plan.S(data), plan.S(fallback),
 	}
 	p.Add(plan.OpMount, field, append(items, finishItems(m)...)...)
-	return nil
 }
 
 // finishItems are the propagation and recursive attributes of m, applied
@@ -126,37 +116,14 @@ func finishItems(m *configs.Mount) []plan.Item {
 	return append(items, plan.U(m.AttrSet), plan.U(m.AttrClr))
 }
 
-// compileCgroup emits a cgroup mount: the hierarchies are the host's, read
-// here (the container's mount namespace is a copy of this one); init's own
-// cgroup, for the binds without a cgroup namespace, is read by the C stage
-// from /proc/self/cgroup once the parent has placed it.
-func compileCgroup(cfg *configs.Config, m *configs.Mount, field string, p *plan.Plan) error {
-	hs, err := cgroups.Hierarchies()
-	if err != nil {
-		return fmt.Errorf("%s: %w", field, err)
-	}
+// compileCgroup emits a cgroup mount. The hierarchies are those of the
+// container's mount namespace, which the C stage reads there
+// (nsenter/cgroupmnt.c), as it reads init's own cgroup for the binds
+// without a cgroup namespace once the parent has placed it.
+func compileCgroup(cfg *configs.Config, m *configs.Mount, field string, p *plan.Plan) {
 	_, cgns := cfg.NamespacePath("cgroup")
-	whole := len(hs) == 1 && hs[0].Fstype == "cgroup2" && hs[0].MountPoint == "/sys/fs/cgroup"
-	var hier []plan.Item
-	n := 0
-	for _, h := range hs {
-		name := ""
-		if !whole {
-			name = strings.TrimPrefix(h.MountPoint, "/sys/fs/cgroup/")
-			if name == h.MountPoint || strings.Contains(name, "/") {
-				continue
-			}
-		}
-		hier = append(hier, plan.S(h.Fstype), plan.S(h.Key), plan.S(h.MountPoint), plan.S(h.Root), plan.S(name))
-		n++
-		if whole {
-			break
-		}
-	}
-	items := []plan.Item{plan.U(0), plan.U(uint64(m.Flags)), plan.B(cgns), plan.S(m.Destination), plan.B(whole), plan.U(uint64(n))}
-	items = append(items, hier...)
+	items := []plan.Item{plan.U(0), plan.U(uint64(m.Flags)), plan.B(cgns), plan.S(m.Destination)}
 	p.Add(plan.OpCgroupMount, field, append(items, finishItems(m)...)...)
-	return nil
 }
 
 // compileDev emits linux.devices and the standard links of /dev.
@@ -188,30 +155,19 @@ func compileDev(cfg *configs.Config, userns bool, p *plan.Plan) {
 // CompileEnter appends the steps that make the rootfs the container's root.
 func CompileEnter(cfg *configs.Config, p *plan.Plan) error {
 	mode := plan.EnterPivot
-	var hide []string
 	var prop uintptr
 	switch {
 	case !inMountNS(cfg):
 		mode = plan.EnterChroot
 	case cfg.NoPivot:
+		// The C stage hides the procfs and sysfs mounts outside the
+		// rootfs, as its namespace has them then (nsenter/pivot.c).
 		mode = plan.EnterNoPivot
-		// The kernel's name of the rootfs is what getcwd says in it.
-		root, err := filepath.EvalSymlinks(cfg.Rootfs)
-		if err != nil {
-			return fmt.Errorf("root.path: %w", err)
-		}
-		if hide, err = hostPseudoFSMounts(root); err != nil {
-			return fmt.Errorf("root.path: %w", err)
-		}
 	}
 	if inMountNS(cfg) {
 		prop = cfg.RootPropagation
 	}
-	items := []plan.Item{plan.U(uint64(mode)), plan.S(cfg.Rootfs), plan.U(uint64(prop)), plan.U(uint64(len(hide)))}
-	for _, h := range hide {
-		items = append(items, plan.S(h))
-	}
-	p.Add(plan.OpEnter, "root.path", items...)
+	p.Add(plan.OpEnter, "root.path", plan.U(uint64(mode)), plan.S(cfg.Rootfs), plan.U(uint64(prop)))
 	p.Add(plan.OpMkdirCwd, "process.cwd", plan.S(cfg.Process.Cwd))
 	// A read-only /dev: the last mount of /dev is the one on top.
 	dev := -1

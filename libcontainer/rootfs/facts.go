@@ -3,16 +3,13 @@ package rootfs
 import (
 	"fmt"
 	"path/filepath"
-	"sort"
-	"strings"
 
-	"github.com/berth-runtime/berth/internal/mountinfo"
 	"github.com/berth-runtime/berth/libcontainer/configs"
 )
 
-// What the compilers (compile.go) read from the config and, for what only
-// the host can say, from the parent's mountinfo: the facts each rootfs
-// step is decided on. The C stage (nsenter/rootfs.c) decides nothing.
+// What the compilers (compile.go) read from the config: the facts each
+// rootfs step is decided on. What only the container's mount namespace can
+// say (its mount table) the C stage reads there (nsenter/mountinfo.c).
 
 func inMountNS(cfg *configs.Config) bool {
 	_, ok := cfg.NamespacePath("mount")
@@ -54,61 +51,11 @@ func isDevMount(m *configs.Mount) bool {
 	return filepath.Clean(m.Destination) == "/dev" && !m.IsBind() && m.Type != "bind"
 }
 
-// mountPointOf returns the mount point under which path lies, from
-// /proc/self/mountinfo (the longest matching mount point wins).
-func mountPointOf(path string) (string, error) {
-	infos, err := mountinfo.Read("/proc/self/mountinfo")
-	if err != nil {
-		return "", err
-	}
-	best := "/"
-	for _, in := range infos {
-		mp := in.MountPoint
-		if (path == mp || strings.HasPrefix(path, strings.TrimSuffix(mp, "/")+"/")) && len(mp) > len(best) {
-			best = mp
-		}
-	}
-	return best, nil
-}
-
 // isPseudoFS reports whether m mounts a new procfs or sysfs: the
 // filesystems whose masks and read-only paths (/proc/kcore, /proc/sys,
 // /sys/firmware, ...) are applied by path after pivot_root.
 func isPseudoFS(m *configs.Mount) bool {
 	return (m.Type == "proc" || m.Type == "sysfs") && !m.IsBind()
-}
-
-// hostPseudoFSMounts lists the mount points of whole procfs and sysfs
-// mounts outside root, deepest first: with --no-pivot the old root stays
-// in the container's mount namespace, and a fully visible procfs or sysfs
-// anywhere in it lets a user namespace mount a new one without the
-// container's masks (mount_too_revealing in fs/namespace.c), so the C
-// stage detaches these (or covers those it cannot).
-func hostPseudoFSMounts(root string) ([]string, error) {
-	infos, err := mountinfo.Read("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	return pseudoFSOutside(infos, root), nil
-}
-
-// pseudoFSOutside picks the mount points of whole procfs and sysfs mounts
-// (root field "/": a bind of a subdirectory does not make the filesystem
-// visible to the kernel's check) outside root, deepest first.
-func pseudoFSOutside(infos []mountinfo.Info, root string) []string {
-	var mps []string
-	for _, in := range infos {
-		if in.Root != "/" || (in.FSType != "proc" && in.FSType != "sysfs") {
-			continue
-		}
-		mp := in.MountPoint
-		if mp == root || strings.HasPrefix(mp, strings.TrimSuffix(root, "/")+"/") {
-			continue
-		}
-		mps = append(mps, mp)
-	}
-	sort.SliceStable(mps, func(i, j int) bool { return len(mps[i]) > len(mps[j]) })
-	return mps
 }
 
 // hostFallback names the host's mount that stands in for a new sysfs or
