@@ -7,8 +7,11 @@
  *   rootfsrun run PLAN [CHECK...]   runs every step (fd 3: the sync
  *       socket, errors go there as to berth's parent), then each CHECK:
  *       "stat:PATH" prints "PATH TYPE MODE MAJOR:MINOR UID:GID",
- *       "link:PATH" the symlink's target, and last the mountinfo as seen
- *       from the new root, after a line "mountinfo".
+ *       "link:PATH" the symlink's target, "outside:PATH" the last mount
+ *       at PATH in the whole namespace as seen from the old root, "PATH
+ *       FSTYPE TAGS" (TAGS: the propagation, "shared:N" or "-") or "PATH
+ *       none", and last the mountinfo as seen from the new root, after a
+ *       line "mountinfo".
  *   rootfsrun parse FILE...         decodes the rootfs steps of each plan
  *       (rootfs_parse alone) and prints "OP FIELD" a step or "error",
  *       then "--": the fuzzing of tests/plan decoders. */
@@ -57,7 +60,48 @@ out:
 	return 0;
 }
 
-static void check(const char *c)
+/* outside prints the last mount at path of the mountinfo read from fd,
+ * which was opened before the steps ran: the kernel shows it from the
+ * opener's root, the old one. */
+static void outside(int fd, const char *path)
+{
+	char line[8192], found[8192] = "none", esc[PATH_MAX * 4], *e = esc;
+	const char *c;
+	FILE *f;
+	int nfd = dup(fd);
+
+	/* mountinfo's spelling: octal escapes for blanks and backslashes */
+	for (c = path; *c && e < esc + sizeof(esc) - 5; c++)
+		e += strchr(" \t\n\\", *c) ? sprintf(e, "\\%03o", (unsigned char)*c) : sprintf(e, "%c", *c);
+	*e = '\0';
+
+	if (nfd < 0 || lseek(nfd, 0, SEEK_SET) < 0 || !(f = fdopen(nfd, "r"))) {
+		printf("%s error\n", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *fld[7], *p = line, *t, tags[4096] = "";
+		int i;
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0; i < 7; i++)
+			fld[i] = strsep(&p, " ");
+		if (!fld[6] || strcmp(fld[4], esc))
+			continue;
+		for (t = fld[6]; t && strcmp(t, "-"); t = strsep(&p, " ")) {
+			if (strncmp(t, "shared:", 7) && strncmp(t, "master:", 7))
+				continue;
+			if (*tags)
+				strcat(tags, ",");
+			strncat(tags, t, sizeof(tags) - strlen(tags) - 2);
+		}
+		t = strsep(&p, " ");
+		snprintf(found, sizeof(found), "%s %s", t ? t : "?", *tags ? tags : "-");
+	}
+	fclose(f);
+	printf("%s %s\n", path, found);
+}
+
+static void check(const char *c, int all_mi)
 {
 	struct stat st;
 	char buf[PATH_MAX];
@@ -74,6 +118,8 @@ static void check(const char *c)
 		n = readlink(c + 5, buf, sizeof(buf) - 1);
 		buf[n < 0 ? 0 : n] = '\0';
 		printf("%s -> %s\n", c + 5, buf);
+	} else if (!strncmp(c, "outside:", 8)) {
+		outside(all_mi, c + 8);
 	}
 }
 
@@ -83,7 +129,7 @@ static int run(int argc, char **argv)
 	struct step s;
 	const char *why = NULL;
 	char buf[65536];
-	int fd = open(argv[2], O_RDONLY), procfd, mi, n, i;
+	int fd = open(argv[2], O_RDONLY), procfd, mi, all_mi, n, i;
 	ssize_t r;
 
 	sync_fd = 3;
@@ -92,7 +138,8 @@ static int run(int argc, char **argv)
 	 * shows the mounts as the new root sees them (the kernel takes the
 	 * reader's root when the file is opened). */
 	procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || procfd < 0 || plan_read(fd, &p, &why) < 0) {
+	all_mi = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || procfd < 0 || all_mi < 0 || plan_read(fd, &p, &why) < 0) {
 		fprintf(stderr, "rootfsrun: cannot read the plan or mountinfo\n");
 		return 2;
 	}
@@ -107,7 +154,7 @@ static int run(int argc, char **argv)
 		return 2;
 	}
 	for (i = 3; i < argc; i++)
-		check(argv[i]);
+		check(argv[i], all_mi);
 	mi = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (mi < 0) {
 		perror("rootfsrun: mountinfo");

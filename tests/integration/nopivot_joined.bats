@@ -60,15 +60,27 @@ start_holder() {
 	awk '$5 == "/proc" && $9 == "proc"' /proc/self/mountinfo | grep -q .
 }
 
-@test "--no-pivot in a joined mount namespace: the container runs in it, from its rootfs" {
+# The cgroup mount's hierarchies are read in the namespace the container runs in too.
+@test "--no-pivot in a joined mount namespace: the container runs in it, from its rootfs, with its cgroups" {
+	local want
 	start_holder
 	update_config --arg ns "/proc/$HOLDER/ns/mnt" \
 		'.linux.namespaces = [.linux.namespaces[] | if .type == "mount" then .path = $ns else . end]'
-	set_cmd 'readlink /proc/1/ns/mnt; test -e /bin/busybox && echo rootfs-ok'
+	set_cmd 'readlink /proc/1/ns/mnt; test -e /bin/busybox && echo rootfs-ok
+		f=/sys/fs/cgroup/pids/cgroup.procs; [ -e $f ] || f=/sys/fs/cgroup/cgroup.procs; grep -x 1 $f && echo own-cgroup
+		ls /sys/fs/cgroup'
 	run_fg --no-pivot "$ID"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink "/proc/$HOLDER/ns/mnt")" ]
 	[ "${lines[1]}" = rootfs-ok ]
+	[ "${lines[3]}" = own-cgroup ]
+	# every hierarchy the namespace has directly under /sys/fs/cgroup is there (none
+	# besides the one at /sys/fs/cgroup itself in the unified layout)
+	want=$(awk '($9 == "cgroup" || $9 == "cgroup2") && $5 ~ "^/sys/fs/cgroup/[^/]+$" { sub("^/sys/fs/cgroup/", "", $5); print $5 }' "/proc/$HOLDER/mountinfo")
+	[ -n "$want" ] || awk '$9 == "cgroup2" && $5 == "/sys/fs/cgroup"' "/proc/$HOLDER/mountinfo" | grep -q .
+	for h in $want; do
+		[[ " ${lines[*]:4} " == *" $h "* ]] || { echo "missing hierarchy $h"; false; }
+	done
 }
 
 # A procfs that reaches the container's (new) mount namespace after create compiled its
