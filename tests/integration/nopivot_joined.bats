@@ -25,12 +25,13 @@ nested_procfs_cmd() {
 		unshare -Urpf --mount-proc true 2>&1 && echo proc-mounted; true'
 }
 
-# start_holder: a process in a mount namespace of its own (private propagation: nothing
-# of it reaches the host) with an extra procfs at $BATS_TEST_TMPDIR/p, the host's /proc
-# and /sys copied; HOLDER is its pid. Killed in teardown, which takes the namespace.
+# start_holder [SCRIPT]: a process in a mount namespace of its own (private propagation:
+# nothing of it reaches the host) with an extra procfs at $BATS_TEST_TMPDIR/p, the host's
+# /proc and /sys copied, and what SCRIPT (sh, run there first) mounts; HOLDER is its pid.
+# Killed in teardown, which takes the namespace.
 start_holder() {
 	mkdir -p "$BATS_TEST_TMPDIR/p"
-	unshare -m --propagation private sh -c 'mount -t proc proc "$1" && echo up >"$2" && exec sleep 600' \
+	unshare -m --propagation private sh -c "${1:-true}"' && mount -t proc proc "$1" && echo up >"$2" && exec sleep 600' \
 		sh "$BATS_TEST_TMPDIR/p" "$BATS_TEST_TMPDIR/holder-up" </dev/null >/dev/null 2>&1 3>&- &
 	HOLDER=$!
 	track_pid "$HOLDER"
@@ -104,4 +105,25 @@ start_holder() {
 	[ "${lines[0]}" = userns-ok ]
 	[[ "$output" == *"Operation not permitted"* ]]
 	[[ "$output" != *proc-mounted* ]]
+}
+
+# rootfsPropagation shared: the mount that holds the rootfs's parent is made private
+# before the rootfs is bound (the move of --no-pivot, like pivot_root, refuses a shared
+# parent). In a joined namespace that is the namespace's mount: here a shared bind of the
+# bundle that only the joined namespace has (the host's is its /).
+@test "--no-pivot in a joined mount namespace, rootfsPropagation shared: the rootfs's parent there turns private" {
+	local mi
+	start_holder "mount --bind '$BUNDLE' '$BUNDLE' && mount --make-shared '$BUNDLE'"
+	awk -v b="$BUNDLE" '$5 == b && $7 ~ /^shared:/' "/proc/$HOLDER/mountinfo" | grep -q .
+	update_config --arg ns "/proc/$HOLDER/ns/mnt" \
+		'.linux.namespaces = [.linux.namespaces[] | if .type == "mount" then .path = $ns else . end]
+		| .linux.rootfsPropagation = "shared"'
+	set_cmd 'test -e /bin/busybox && echo rootfs-ok'
+	run_fg --no-pivot "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = rootfs-ok ]
+	mi=$(awk -v b="$BUNDLE" '$5 == b' "/proc/$HOLDER/mountinfo")
+	echo "$mi"
+	[ -n "$mi" ]
+	[[ "$mi" != *shared:* ]]
 }
