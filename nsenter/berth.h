@@ -52,6 +52,9 @@ void do_cap_bounding(struct step *s);
 void do_caps(struct step *s);
 void do_drop_kept(struct step *s);
 
+/* console.c: OP_CONSOLE, process.terminal. */
+void do_console(struct step *s);
+
 /* env_add appends an entry to the environment the process gets. */
 void env_add(const struct step *s, char *kv);
 
