@@ -20,10 +20,11 @@ import (
 // plan whole), so rootfsrun runs hand-made plans (it links the whole stage
 // but nsexec.c; these tests live here for its harness).
 
-// runCreatePlan runs p with `rootfsrun create` and, when fifo is set,
-// reads exec.fifo as start does. It returns what start read, the stage's
-// stderr, its exit status and the messages on the sync socket.
-func runCreatePlan(t *testing.T, p *plan.Plan, fifo bool) (fromFifo, stderr string, status int, msgs []string) {
+// runCreatePlan runs p with `rootfsrun create` (through the command wrap,
+// if any, which execs its arguments) and, when fifo is set, reads
+// exec.fifo as start does. It returns what start read, the stage's stderr,
+// its exit status and the messages on the sync socket.
+func runCreatePlan(t *testing.T, p *plan.Plan, fifo bool, wrap ...string) (fromFifo, stderr string, status int, msgs []string) {
 	t.Helper()
 	bin := buildRootfsRun(t)
 	dir := t.TempDir()
@@ -41,7 +42,8 @@ func runCreatePlan(t *testing.T, p *plan.Plan, fifo bool) (fromFifo, stderr stri
 	}
 	parent, child := os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
 	defer func() { _ = parent.Close() }()
-	cmd := exec.Command(bin, "create", pf)
+	args := append(wrap, bin, "create", pf)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.ExtraFiles = []*os.File{child} // fd 3
 	fifoPath := filepath.Join(dir, "exec.fifo")
 	if fifo {
