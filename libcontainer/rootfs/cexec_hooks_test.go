@@ -23,8 +23,10 @@ import (
 // hookStep adds a createContainer hook step: argv[0] run as path, with
 // timeout seconds (0: none), no env.
 func hookStep(p *plan.Plan, timeout uint64, argv ...string) {
-	items := []plan.Item{plan.S("createContainer"), plan.S(""), plan.S(`{"pid":`), plan.S(`}`), plan.U(1),
-		plan.S(argv[0]), plan.U(timeout), plan.U(uint64(len(argv)))}
+	items := []plan.Item{
+		plan.S("createContainer"), plan.S(""), plan.S(`{"pid":`), plan.S(`}`), plan.U(1),
+		plan.S(argv[0]), plan.U(timeout), plan.U(uint64(len(argv))),
+	}
 	for _, a := range argv {
 		items = append(items, plan.S(a))
 	}

@@ -129,8 +129,9 @@ static int run(int argc, char **argv)
 	return 0;
 }
 
-/* helpers runs one of the resolve helpers on each line of stdin ("PATH",
- * or "MP\tROOT\tOWN"), printing a line each: 0, or 2 for bad usage. */
+/* helpers runs one of the resolve helpers on each line of stdin (a path,
+ * or the mount point, root and own cgroup, tab-separated), printing a line
+ * each: 0, or 2 for bad usage. */
 static int helpers(const char *which)
 {
 	static char line[3 * 65536];
