@@ -52,6 +52,9 @@ void do_cap_bounding(struct step *s);
 void do_caps(struct step *s);
 void do_drop_kept(struct step *s);
 
+/* console.c: OP_CONSOLE, process.terminal. */
+void do_console(struct step *s);
+
 /* env_add appends an entry to the environment the process gets. */
 void env_add(const struct step *s, char *kv);
 
@@ -122,7 +125,8 @@ struct target {
 	char rel[PATH_MAX];  /* where its dangling links led, or "" */
 };
 int open_in(int rootfd, const char *rel);
-void clean_rel(const char *in, char *out, size_t n);
+/* clean_rel: 0, or -1 with ENAMETOOLONG when the clean path does not fit. */
+int clean_rel(const char *in, char *out, size_t n);
 int ensure_in(int rootfd, const char *dest, int file, struct target *t, struct rerr *e);
 int ordinary_dir_in(int rootfd, const char *dest, const char *fstype, struct target *t, struct rerr *e);
 int target_reopen(struct target *t, struct rerr *e);
@@ -138,6 +142,10 @@ int remount_bind(struct target *t, unsigned long flags, unsigned long cleared, i
 unsigned long locked_flags(const char *path);
 /* cgroupmnt.c: OP_CGROUP_MOUNT. */
 void do_cgroup_mount(struct step *s, struct rstep *r);
+/* cgroup_bind_source: the host directory of cgroup own (NULL: unknown) in
+ * the hierarchy mounted at mp with root root, as Go's filepath.Join(mp,
+ * filepath.Rel(root, own)): 0, or -1 with ENAMETOOLONG. */
+int cgroup_bind_source(const char *mp, const char *root, const char *own, char *out, size_t n);
 /* copyup.c: tmpcopyup's copy. */
 int copy_tree(const char *src, const char *dst, struct rerr *e);
 /* dev.c: OP_DEVICE, OP_DEV_LINKS. */

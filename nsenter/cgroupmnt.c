@@ -97,23 +97,33 @@ static int own_cgroup(const char *key, char *out, size_t n)
 	return found ? 0 : 1;
 }
 
-/* hier_source is filepath.Join(mountpoint, Rel(root, own)), "." when own
- * is not under root. */
-static void hier_source(const char *mp, const char *root, const char *own, char *out, size_t n)
+/* cgroup_bind_source is filepath.Join(mp, filepath.Rel(root, own)), mp
+ * itself when own is not under root (or unknown). own is cleaned first, as
+ * Rel cleans it: in a cgroup namespace, a cgroup outside the namespace's
+ * root reads "/../x", whose ".." must not climb out of mp (to /sys/fs/x,
+ * or further up the host's tree). 0, or -1 with ENAMETOOLONG. */
+int cgroup_bind_source(const char *mp, const char *root, const char *own, char *out, size_t n)
 {
-	size_t rl = strlen(root);
-	const char *rel = NULL;
-	char joined[PATH_MAX * 2], clean[PATH_MAX - 2];
+	char croot[PATH_MAX], cown[PATH_MAX], joined[PATH_MAX * 2], clean[PATH_MAX];
+	const char *rel = "";
+	size_t rl;
 
-	if (own) {
-		if (!strcmp(root, "/"))
-			rel = own;
-		else if (!strncmp(own, root, rl) && (own[rl] == '/' || own[rl] == '\0'))
-			rel = own + rl;
+	/* Rel refuses a relative path beside an absolute root. */
+	if (own && own[0] == '/') {
+		if (clean_rel(root, croot, sizeof(croot)) < 0 || clean_rel(own, cown, sizeof(cown)) < 0)
+			return -1;
+		rl = strlen(croot);
+		if (rl == 0)
+			rel = cown;
+		else if (!strncmp(cown, croot, rl) && (cown[rl] == '/' || cown[rl] == '\0'))
+			rel = cown + rl;
 	}
-	snprintf(joined, sizeof(joined), "%s/%s", mp, rel ? rel : "");
-	clean_rel(joined, clean, sizeof(clean));
-	snprintf(out, n, "/%s", clean);
+	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", mp, rel) >= sizeof(joined) ||
+	    clean_rel(joined, clean, sizeof(clean)) < 0 || (size_t)snprintf(out, n, "/%s", clean) >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 static void mount_hierarchy(struct step *s, struct target *t, const struct hier *h, int cgns, unsigned long flags)
@@ -131,7 +141,8 @@ static void mount_hierarchy(struct step *s, struct target *t, const struct hier 
 	r = own_cgroup(h->key, own, sizeof(own));
 	if (r < 0)
 		step_fail(s, errno, "open /proc/self/cgroup");
-	hier_source(h->mp, h->root, r == 0 ? own : NULL, src, sizeof(src));
+	if (cgroup_bind_source(h->mp, h->root, r == 0 ? own : NULL, src, sizeof(src)) < 0)
+		step_fail(s, errno, "bind mount source of %s: resolve %s", t->path, h->mp);
 	if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		step_fail(s, errno, "bind mount %s on %s", src, t->path);
 	if (target_reopen(t, &e) < 0)
@@ -172,11 +183,14 @@ void do_cgroup_mount(struct step *s, struct rstep *r)
 		if (target_reopen(&t, &e) < 0)
 			rootfs_fail(s, &e, NULL);
 		for (i = 0; i < nh; i++) {
-			snprintf(sub, sizeof(sub), "%s/%s", dest, h[i].name);
+			if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dest, h[i].name) >= sizeof(sub))
+				step_fail(s, ENAMETOOLONG, "resolve %s/%s", dest, h[i].name);
 			if (ensure_in(root_fd(), sub, 0, &st, &e) < 0)
 				rootfs_fail(s, &e, NULL);
-			/* The path as filepath.Join spells it, for errors. */
-			clean_rel(sub, cl, sizeof(cl));
+			/* The path as filepath.Join spells it, for errors (it
+			 * fits: ensure_in cleaned it into as much room). */
+			if (clean_rel(sub, cl, sizeof(cl)) < 0)
+				step_fail(s, errno, "resolve %s", sub);
 			snprintf(st.path, sizeof(st.path), "/%s", cl);
 			mount_hierarchy(s, &st, &h[i], cgns, flags);
 			target_close(&st);

@@ -50,7 +50,8 @@ void do_device(struct step *s, struct rstep *r)
 	struct target parent;
 	struct rerr e;
 
-	clean_rel(path, rel, sizeof(rel));
+	if (clean_rel(path, rel, sizeof(rel)) < 0)
+		step_fail(s, errno, "create device %s: resolve %s", path, path);
 	name = strrchr(rel, '/');
 	if (name) {
 		snprintf(dir, sizeof(dir), "/%.*s", (int)(name - rel), rel);

@@ -27,10 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -117,52 +115,6 @@ static char **str_list(struct step *s, size_t *count)
 	if (count)
 		*count = n;
 	return v;
-}
-
-/* do_console opens a pty in the container's own devpts (so the process
- * can reopen it by its /dev/pts name), makes the slave stdio and the
- * controlling terminal, and hands the master to the parent. */
-static void do_console(struct step *s)
-{
-	uint64_t uid = need_u64(s), w = need_u64(s), h = need_u64(s);
-	int master, slave, unlock = 0, n, fd;
-	char name[64], msg[128];
-
-	need_done(s);
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0)
-		step_fail(s, errno, "open /dev/ptmx");
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-		step_fail(s, errno, "unlockpt");
-	if (ioctl(master, TIOCGPTN, &n) < 0)
-		step_fail(s, errno, "ptsname");
-	if (w > 0 && h > 0) {
-		struct winsize ws = {.ws_row = (unsigned short)h, .ws_col = (unsigned short)w};
-		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
-			step_fail(s, errno, "set console size");
-	}
-	snprintf(name, sizeof(name), "/dev/pts/%d", n);
-	slave = open(name, O_RDWR | O_NOCTTY);
-	if (slave < 0)
-		step_fail(s, errno, "open %s", name);
-	/* The process may be another user: let it own its tty. */
-	if (fchown(slave, (uid_t)uid, (gid_t)-1) < 0) {
-		/* not fatal (a read-only devpts in a user ns) */
-	}
-	for (fd = 0; fd < 3; fd++)
-		if (dup3(slave, fd, 0) < 0)
-			step_fail(s, errno, "dup %s", name);
-	if (slave > 2)
-		close(slave);
-	if (ioctl(0, TIOCSCTTY, 0) < 0)
-		step_fail(s, errno, "make %s the controlling terminal", name);
-	snprintf(msg, sizeof(msg), "{\"type\":\"console\",\"msg\":\"%s\"}", name);
-	if (send_fd_msg(msg, master) < 0)
-		step_fail(s, errno, "send the console");
-	close(master);
-	/* The parent may change the pty's settings: wait until it has. */
-	if (wait_reply("console-done") < 0)
-		step_fail(s, 0, "parent did not acknowledge the console");
 }
 
 /* passwd_home returns the home of uid in the container's /etc/passwd, or

@@ -7,6 +7,7 @@
  * holding the output waited for a second at most.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,6 +70,35 @@ static char *trim(char *b)
 	return b;
 }
 
+/* close_from closes every fd from first on. Without close_range (before
+ * Linux 5.9) it reads /proc/self/fd, as do_close_fds does: a preserved fd
+ * may be far above 1023. Without /proc either, it closes up to the fd
+ * limit, which no fd is above unless the limit was lowered after. */
+static void close_from(int first)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	DIR *d;
+	int fd, max = 1024;
+
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == 0)
+		return;
+	d = opendir("/proc/self/fd");
+	if (d) {
+		while ((e = readdir(d))) {
+			fd = atoi(e->d_name);
+			if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= first && fd != dirfd(d))
+				close(fd);
+		}
+		closedir(d);
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > (rlim_t)max)
+		max = rl.rlim_cur > (1 << 20) ? (1 << 20) : (int)rl.rlim_cur;
+	for (fd = first; fd < max; fd++)
+		close(fd);
+}
+
 static void child(const struct hook *h, int in, int out, int errp)
 {
 	int e;
@@ -84,11 +115,7 @@ static void child(const struct hook *h, int in, int out, int errp)
 			goto fail;
 		errp = 3;
 	}
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0) {
-		int fd;
-		for (fd = 4; fd < 1024; fd++)
-			close(fd);
-	}
+	close_from(4);
 	execve(h->path, h->argv, h->envp);
 fail:
 	e = errno;
@@ -98,24 +125,39 @@ fail:
 	_exit(127);
 }
 
+/* close_pipes closes those of the hook's pipes that are open (not -1). */
+static void close_pipes(const int *in, const int *out, const int *errp)
+{
+	const int *p[3] = {in, out, errp};
+	int i, j;
+
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 2; j++)
+			if (p[i][j] >= 0)
+				close(p[i][j]);
+}
+
 /* run_hook runs h with state on stdin: 0, or -1 with *e set. */
 static int run_hook(const struct hook *h, const char *state, struct hook_err *e)
 {
-	int in[2], out[2], errp[2], status = 0, exited = 0, eof = 0, timed_out = 0, ce = 0;
+	int in[2], out[2], errp[2], status = 0, exited = 0, eof = 0, timed_out = 0, ce = 0, wait_err = 0;
 	size_t off = 0, slen = strlen(state), olen = 0;
 	char obuf[HOOK_OUT_MAX + 1];
 	long long deadline = h->timeout ? now_ms() + (long long)h->timeout * 1000 : 0, exit_at = 0;
 	pid_t pid;
 
+	in[0] = in[1] = out[0] = out[1] = errp[0] = errp[1] = -1;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		e->err = errno;
 		snprintf(e->text, sizeof(e->text), "pipe");
+		close_pipes(in, out, errp);
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		e->err = errno;
 		snprintf(e->text, sizeof(e->text), "fork/exec %s", h->path);
+		close_pipes(in, out, errp);
 		return -1;
 	}
 	if (pid == 0)
@@ -161,9 +203,17 @@ static int run_hook(const struct hook *h, const char *state, struct hook_err *e)
 				}
 			}
 		}
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-			exited = 1;
-			exit_at = now_ms();
+		if (!exited) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+			/* -1 (ECHILD: an inherited SIGCHLD ignore reaped it)
+			 * would otherwise be polled for ever: the hook is
+			 * gone, and its status with it. */
+			if (w < 0 && errno != EINTR)
+				wait_err = errno;
+			if (w == pid || wait_err) {
+				exited = 1;
+				exit_at = now_ms();
+			}
 		}
 		if (exited && !eof && now_ms() - exit_at > 1000)
 			break; /* a daemon of the hook's holds the output */
@@ -189,6 +239,12 @@ static int run_hook(const struct hook *h, const char *state, struct hook_err *e)
 	if (ce) {
 		e->err = ce;
 		snprintf(e->text, sizeof(e->text), "fork/exec %s", h->path);
+		return -1;
+	}
+	if (wait_err) {
+		/* Go's words for a failed wait4: "wait: no child processes". */
+		e->err = wait_err;
+		snprintf(e->text, sizeof(e->text), "wait");
 		return -1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -281,7 +281,8 @@ static const char *inherit_mode(struct step *s, const char *dest, const char *da
 	struct stat st;
 	int fd;
 
-	clean_rel(dest, rel, sizeof(rel));
+	if (clean_rel(dest, rel, sizeof(rel)) < 0)
+		step_fail(s, errno, "mount destination: resolve %s", dest);
 	fd = open_in(root_fd(), rel);
 	if (fd < 0 && errno == ENOENT)
 		return data;

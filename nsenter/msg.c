@@ -104,7 +104,8 @@ int wait_reply(const char *type)
 	return strstr(buf, want) ? 0 : -1;
 }
 
-/* bail reports the failed step to the parent and exits; errno is appended. */
+/* bail reports the failed step to the parent and exits; errno is appended.
+ * After a create plan's ready it goes where late_fail sends it. */
 void bail(const char *fmt, ...)
 {
 	char text[1024], esc[2048], msg[2200];
@@ -114,6 +115,10 @@ void bail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* After a create plan's ready the parent is gone and sync_fd closed:
+	 * start hears of it through exec.fifo (late_fail returns before
+	 * ready, and exits after). */
+	late_fail("plan", text, saved);
 	if (saved) {
 		size_t l = strlen(text);
 		snprintf(text + l, sizeof(text) - l, ": %s", strerror(saved));

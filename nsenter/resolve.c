@@ -45,10 +45,13 @@ int open_in(int rootfd, const char *rel)
 }
 
 /* clean_rel is filepath.Clean("/" + in) without its leading slash ("" for
- * the root): "." and empty names go, ".." stops at the root. */
-void clean_rel(const char *in, char *out, size_t n)
+ * the root): "." and empty names go, ".." stops at the root. 0, or -1 with
+ * ENAMETOOLONG when the clean path does not fit in n: a name that does not
+ * fit is never dropped (the path would name another file), but counted,
+ * since a later ".." may take it off again as it does in Go. */
+int clean_rel(const char *in, char *out, size_t n)
 {
-	size_t o = 0;
+	size_t o = 0, over = 0;
 
 	out[0] = '\0';
 	while (*in) {
@@ -61,12 +64,18 @@ void clean_rel(const char *in, char *out, size_t n)
 		if (l == 0 || (l == 1 && in[0] == '.')) {
 			/* nothing */
 		} else if (l == 2 && in[0] == '.' && in[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-			out[o] = '\0';
-		} else if (o + l + 2 < n) {
+			if (over) {
+				over--;
+			} else {
+				while (o > 0 && out[o - 1] != '/')
+					o--;
+				if (o > 0)
+					o--;
+				out[o] = '\0';
+			}
+		} else if (over || o + (o > 0) + l + 1 > n) {
+			over++;
+		} else {
 			if (o > 0)
 				out[o++] = '/';
 			memcpy(out + o, in, l);
@@ -75,6 +84,11 @@ void clean_rel(const char *in, char *out, size_t n)
 		}
 		in = e;
 	}
+	if (over) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 void target_proc(const struct target *t, char *buf, size_t n) { snprintf(buf, n, "/proc/self/fd/%d", t->fd); }
@@ -91,10 +105,12 @@ int target_reopen(struct target *t, struct rerr *e)
 	char rel[PATH_MAX];
 	int fd;
 
-	if (t->rel[0])
+	if (t->rel[0]) {
 		snprintf(rel, sizeof(rel), "%s", t->rel);
-	else
-		clean_rel(t->path, rel, sizeof(rel));
+	} else if (clean_rel(t->path, rel, sizeof(rel)) < 0) {
+		rerr_set(e, errno, "resolve %s", t->path);
+		return -1;
+	}
 	fd = open_in(t->rootfd, rel);
 	if (fd < 0) {
 		rerr_set(e, errno, "reopen %s", t->path);
@@ -264,8 +280,12 @@ int ensure_in(int rootfd, const char *dest, int file, struct target *t, struct r
 	t->fd = -1;
 	t->rootfd = rootfd;
 	t->rel[0] = '\0';
-	snprintf(t->path, sizeof(t->path), "%s", dest);
-	clean_rel(dest, rel, sizeof(rel));
+	/* t->path is reopened (target_reopen): it must be whole. */
+	if ((size_t)snprintf(t->path, sizeof(t->path), "%s", dest) >= sizeof(t->path) ||
+	    clean_rel(dest, rel, sizeof(rel)) < 0) {
+		rerr_set(e, ENAMETOOLONG, "resolve %s", dest);
+		return -1;
+	}
 	if (!rel[0]) {
 		t->fd = dup(rootfd);
 		if (t->fd < 0)
@@ -324,7 +344,10 @@ int ordinary_dir_in(int rootfd, const char *dest, const char *fstype, struct tar
 	struct stat st;
 	int how = O_PATH | O_NOFOLLOW | O_CLOEXEC, fd;
 
-	clean_rel(dest, rel, sizeof(rel));
+	if (strlen(dest) >= sizeof(t->path) || clean_rel(dest, rel, sizeof(rel)) < 0) {
+		rerr_set(e, ENAMETOOLONG, "resolve %s", dest);
+		return -1;
+	}
 	if (!rel[0])
 		return ensure_in(rootfd, dest, 0, t, e);
 	name = strrchr(rel, '/');

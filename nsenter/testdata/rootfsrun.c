@@ -14,8 +14,15 @@
  *       line "mountinfo".
  *   rootfsrun parse FILE...         decodes the rootfs steps of each plan
  *       (rootfs_parse alone) and prints "OP FIELD" a step or "error",
- *       then "--": the fuzzing of tests/plan decoders. */
+ *       then "--": the fuzzing of tests/plan decoders.
+ *   rootfsrun create PLAN           runs a whole create plan (run_plan;
+ *       fd 3: the sync socket), for the executor's own failures.
+ *   rootfsrun clean                 prints clean_rel of each line of stdin,
+ *       or "error ERRNO".
+ *   rootfsrun cgroup-source         prints cgroup_bind_source of each line
+ *       "MP<tab>ROOT<tab>OWN" of stdin (OWN "-": unknown), or "error ERRNO". */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,12 +176,47 @@ static int run(int argc, char **argv)
 	return 0;
 }
 
+/* helpers runs one of the resolve helpers on each line of stdin (a path,
+ * or the mount point, root and own cgroup, tab-separated), printing a line
+ * each: 0, or 2 for bad usage. */
+static int helpers(const char *which)
+{
+	static char line[3 * 65536];
+	char out[PATH_MAX];
+	int r;
+
+	if (strcmp(which, "clean") && strcmp(which, "cgroup-source"))
+		return 2;
+	while (fgets(line, sizeof(line), stdin)) {
+		char *f[3] = {line, NULL, NULL};
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(which, "clean")) {
+			r = clean_rel(line, out, sizeof(out));
+		} else {
+			if (!(f[1] = strchr(f[0], '\t')) || !(f[2] = strchr(++f[1], '\t')))
+				return 2;
+			f[1][-1] = '\0';
+			*f[2]++ = '\0';
+			r = cgroup_bind_source(f[0], f[1], strcmp(f[2], "-") ? f[2] : NULL, out, sizeof(out));
+		}
+		if (r < 0)
+			printf("error %d\n", errno);
+		else
+			printf("%s\n", out);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i;
 
 	if (argc >= 3 && !strcmp(argv[1], "run"))
 		return run(argc, argv);
+	if (argc == 3 && !strcmp(argv[1], "create")) {
+		sync_fd = 3;
+		run_plan(open(argv[2], O_RDONLY | O_CLOEXEC), 1);
+	}
 	if (argc >= 2 && !strcmp(argv[1], "parse")) {
 		for (i = 2; i < argc; i++) {
 			if (parse(argv[i]))
@@ -183,6 +225,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: rootfsrun run PLAN [CHECK...] | parse FILE...\n");
+	if (argc == 2 && helpers(argv[1]) == 0)
+		return 0;
+	fprintf(stderr, "usage: rootfsrun run PLAN [CHECK...] | parse FILE... | create PLAN | clean | cgroup-source\n");
 	return 2;
 }
