@@ -1,5 +1,5 @@
 // Package libcontainer creates, starts, signals and destroys containers: the
-// parent side of berth (spawn.go), which compiles the container's init into
+// parent side of berth (create.go, spawn.go, sync_drive.go), which compiles the container's init into
 // a plan (create_plan.go, exec_plan.go) that the C stage runs (nsenter/).
 package libcontainer
 
