@@ -32,15 +32,7 @@ func runCreatePlan(t *testing.T, p *plan.Plan, fifo bool, wrap ...string) (fromF
 	if err != nil {
 		t.Fatal(err)
 	}
-	pf := filepath.Join(dir, "plan")
-	if err := os.WriteFile(pf, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parent, child := os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
+	pf, parent, child := planAndSocket(t, dir, b)
 	defer func() { _ = parent.Close() }()
 	args := append(wrap, bin, "create", pf)
 	cmd := exec.Command(args[0], args[1:]...)
@@ -83,7 +75,7 @@ func runCreatePlan(t *testing.T, p *plan.Plan, fifo bool, wrap ...string) (fromF
 	if err != nil && status < 0 {
 		t.Fatal(err)
 	}
-	if err := unix.SetNonblock(fds[0], true); err != nil {
+	if err := unix.SetNonblock(int(parent.Fd()), true); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 4096)

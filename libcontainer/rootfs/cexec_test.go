@@ -108,6 +108,21 @@ func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 	return runPlanBytes(t, b, checks...)
 }
 
+// planAndSocket writes an encoded plan into dir for rootfsrun and makes the
+// sync socket: the test's end (parent) and the stage's (child, for fd 3).
+func planAndSocket(t *testing.T, dir string, b []byte) (pf string, parent, child *os.File) {
+	t.Helper()
+	pf = filepath.Join(dir, "plan")
+	if err := os.WriteFile(pf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pf, os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
+}
+
 // runPlanBytes runs an encoded plan with rootfsrun, the test standing in
 // for berth's parent on the sync socket.
 func runPlanBytes(t *testing.T, b []byte, checks ...string) result {
@@ -116,15 +131,7 @@ func runPlanBytes(t *testing.T, b []byte, checks ...string) result {
 		t.Skip("mounting needs root")
 	}
 	bin := buildRootfsRun(t)
-	pf := filepath.Join(t.TempDir(), "plan")
-	if err := os.WriteFile(pf, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parent, child := os.NewFile(uintptr(fds[0]), "parent"), os.NewFile(uintptr(fds[1]), "child")
+	pf, parent, child := planAndSocket(t, t.TempDir(), b)
 	defer func() { _ = parent.Close() }()
 	cmd := exec.Command(bin, append([]string{"run", pf}, checks...)...)
 	cmd.ExtraFiles = []*os.File{child}
@@ -136,7 +143,7 @@ func runPlanBytes(t *testing.T, b []byte, checks ...string) result {
 	_ = child.Close()
 	var r result
 	r.debug = stderr.String()
-	if err := unix.SetNonblock(fds[0], true); err != nil {
+	if err := unix.SetNonblock(int(parent.Fd()), true); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 8192)
@@ -174,6 +181,7 @@ func runPlanBytes(t *testing.T, b []byte, checks ...string) result {
 		t.Fatalf("rootfsrun printed no mountinfo:\n%s", stdout.String())
 	}
 	r.out = out
+	var err error
 	if r.mounts, err = mountinfo.Parse(strings.NewReader(mi)); err != nil {
 		t.Fatal(err)
 	}

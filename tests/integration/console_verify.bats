@@ -24,20 +24,6 @@ teardown() {
 	teardown_berth
 }
 
-# start_recvtty: listen on $SOCK in the background (output to $BATS_TEST_TMPDIR/tty.out).
-start_recvtty() {
-	"$RECVTTY" "$SOCK" >"$BATS_TEST_TMPDIR/tty.out" 2>"$BATS_TEST_TMPDIR/recvtty.err" 3>&- &
-	RECVTTY_PID=$!
-	track_pid "$RECVTTY_PID"
-	local i
-	for i in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.02
-	done
-	echo "recvtty did not listen on $SOCK" >&2
-	return 1
-}
-
 # create_fails: create with a terminal fails; its stderr is $output.
 create_fails() {
 	update_config '.process.terminal = true'

@@ -540,3 +540,20 @@ build_recvtty() {
 	RECVTTY=$(build_test_cmd recvtty) || return 1
 	export RECVTTY
 }
+
+# start_recvtty [RECVTTY FLAGS...]: listen on $SOCK in the background; its output (what
+# the container wrote to its terminal) goes to $TTY_OUT (default $BATS_TEST_TMPDIR/tty.out),
+# the pty's name to $BATS_TEST_TMPDIR/pty.name; its pid is $RECVTTY_PID.
+start_recvtty() {
+	: "${TTY_OUT:=$BATS_TEST_TMPDIR/tty.out}"
+	"$RECVTTY" -name-file "$BATS_TEST_TMPDIR/pty.name" "$@" "$SOCK" >"$TTY_OUT" 2>"$BATS_TEST_TMPDIR/recvtty.err" 3>&- &
+	RECVTTY_PID=$!
+	track_pid "$RECVTTY_PID"
+	local i
+	for i in $(seq 100); do
+		[ -S "$SOCK" ] && return 0
+		sleep 0.02
+	done
+	echo "recvtty did not listen on $SOCK" >&2
+	return 1
+}

@@ -16,21 +16,6 @@ setup() {
 }
 teardown() { teardown_berth; }
 
-# start_recvtty [RECVTTY FLAGS...]: listen on $SOCK in the background; its output (what
-# the container wrote to its terminal) goes to $TTY_OUT; its pid is $RECVTTY_PID.
-start_recvtty() {
-	"$RECVTTY" -name-file "$BATS_TEST_TMPDIR/pty.name" "$@" "$SOCK" >"$TTY_OUT" 2>"$BATS_TEST_TMPDIR/recvtty.err" 3>&- &
-	RECVTTY_PID=$!
-	track_pid "$RECVTTY_PID"
-	local i
-	for i in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.02
-	done
-	echo "recvtty did not listen on $SOCK" >&2
-	return 1
-}
-
 # wait_recvtty: wait for recvtty to see the pty close; fail if it failed.
 wait_recvtty() {
 	local rc=0
