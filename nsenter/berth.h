@@ -138,8 +138,12 @@ int remount_bind(struct target *t, unsigned long flags, unsigned long cleared, i
 unsigned long locked_flags(const char *path);
 /* cgroupmnt.c: OP_CGROUP_MOUNT. */
 void do_cgroup_mount(struct step *s, struct rstep *r);
-/* copyup.c: tmpcopyup's copy. */
-int copy_tree(const char *src, const char *dst, struct rerr *e);
+/* copyup.c: a tmpfs over t holding a copy of what t held (kind
+ * MOUNT_TMPCOPYUP of OP_MOUNT). */
+void do_tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *src, const char *data);
+/* copytree.c: copies what is under the directory src into the directory
+ * dst, through fds only. */
+int copy_tree(int src, int dst, struct rerr *e);
 /* dev.c: OP_DEVICE, OP_DEV_LINKS. */
 void do_device(struct step *s, struct rstep *r);
 void do_dev_links(struct step *s, struct rstep *r);

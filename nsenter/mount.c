@@ -206,47 +206,6 @@ static void idmapped(struct step *s, struct rstep *r)
 	target_close(&t);
 }
 
-/* tmpcopyup mounts a tmpfs over t holding a copy of what was there. */
-static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *src, const char *data)
-{
-	unsigned long flags = (unsigned long)r->u[3];
-	char tmp[] = "/tmp/berth-tmpcopyupXXXXXX", p[64], from[80];
-	struct rerr e;
-
-	if (!mkdtemp(tmp))
-		step_fail(s, errno, "mkdirtemp /tmp/berth-tmpcopyup*");
-	if (mount(src, tmp, "tmpfs", flags & ~(unsigned long)MS_RDONLY, data) < 0) {
-		int err = errno;
-		rmdir(tmp);
-		step_fail(s, err, "mount tmpfs for %s", t->path);
-	}
-	target_proc(t, p, sizeof(p));
-	/* "/.", not "/": nftw strips trailing slashes, and would then see
-	 * the magic link itself. */
-	snprintf(from, sizeof(from), "%s/.", p);
-	if (copy_tree(from, tmp, &e) < 0) {
-		umount2(tmp, MNT_DETACH);
-		rmdir(tmp);
-		step_fail(s, e.err, "copy up %s: %s", t->path, e.msg);
-	}
-	if (mount(tmp, p, NULL, MS_MOVE, NULL) < 0) {
-		int err = errno;
-		umount2(tmp, MNT_DETACH);
-		rmdir(tmp);
-		step_fail(s, err, "move tmpfs onto %s", t->path);
-	}
-	rmdir(tmp);
-	if ((flags & MS_RDONLY) && !(r->u[2] & HOW_KEEP_RW)) {
-		if (target_reopen(t, &e) < 0)
-			rootfs_fail(s, &e, NULL);
-		target_proc(t, p, sizeof(p));
-		if (mount("", p, NULL, MS_REMOUNT | flags, data) < 0)
-			step_fail(s, errno, "remount %s", t->path);
-	}
-	if (finish_mount(t, r, &e) < 0)
-		rootfs_fail(s, &e, NULL);
-}
-
 /* inherit_mode puts the covered directory's mode first in a tmpfs's data:
  * a later mode= of config.json still wins. */
 static const char *inherit_mode(struct step *s, const char *dest, const char *data, char *buf, size_t n)
@@ -309,7 +268,7 @@ void do_mount(struct step *s, struct rstep *r)
 		rootfs_fail(s, &e, "mount destination");
 	}
 	if (kind == MOUNT_TMPCOPYUP) {
-		tmpcopyup(s, r, &t, src, data);
+		do_tmpcopyup(s, r, &t, src, data);
 	} else if (kind == MOUNT_BIND) {
 		bind_mount(s, r, &t, src);
 	} else {

@@ -7,13 +7,15 @@
  *   rootfsrun run PLAN [CHECK...]   runs every step (fd 3: the sync
  *       socket, errors go there as to berth's parent), then each CHECK:
  *       "stat:PATH" prints "PATH TYPE MODE MAJOR:MINOR UID:GID",
- *       "link:PATH" the symlink's target, and last the mountinfo as seen
- *       from the new root, after a line "mountinfo".
+ *       "link:PATH" the symlink's target, "tree:PATH" "NAME TYPE" for
+ *       each entry under PATH (symlinks not followed), and last the
+ *       mountinfo as seen from the new root, after a line "mountinfo".
  *   rootfsrun parse FILE...         decodes the rootfs steps of each plan
  *       (rootfs_parse alone) and prints "OP FIELD" a step or "error",
  *       then "--": the fuzzing of tests/plan decoders. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,14 @@ out:
 	return 0;
 }
 
+static int tree_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	printf("%s %s\n", path, file_kind(st->st_mode));
+	return 0;
+}
+
 static void check(const char *c)
 {
 	struct stat st;
@@ -74,6 +84,9 @@ static void check(const char *c)
 		n = readlink(c + 5, buf, sizeof(buf) - 1);
 		buf[n < 0 ? 0 : n] = '\0';
 		printf("%s -> %s\n", c + 5, buf);
+	} else if (!strncmp(c, "tree:", 5)) {
+		if (nftw(c + 5, tree_entry, 16, FTW_PHYS) < 0)
+			printf("%s unreadable\n", c + 5);
 	}
 }
 
