@@ -148,15 +148,16 @@ fail:
 /* detached_mount: the mount to fill, unattached. With bind among the
  * options the "tmpfs" is a bind of the source, as in runc (mount(2) with
  * MS_BIND ignores the type): a detached copy of the source's tree. */
-static int detached_mount(const char *src, unsigned long flags, const char *data, struct rerr *e)
+static int detached_mount(const struct mount_source *src, unsigned long flags, const char *data, struct rerr *e)
 {
 	long fd;
 
 	if (!(flags & MS_BIND))
-		return detached_tmpfs(src, flags, data, e);
-	fd = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((flags & MS_REC) ? AT_RECURSIVE : 0));
+		return detached_tmpfs(src->path, flags, data, e);
+	fd = syscall(SYS_open_tree, AT_FDCWD, src->path,
+		     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((flags & MS_REC) ? AT_RECURSIVE : 0));
 	if (fd < 0)
-		rerr_set(e, errno, "bind %s", src);
+		rerr_set(e, errno, "bind %s", src->name);
 	return (int)fd;
 }
 
@@ -176,7 +177,8 @@ static int copy_at(struct target *t, int mnt, struct rerr *e)
 
 /* old_way mounts in a temporary directory of the host's /tmp, copies and
  * moves the mount onto t. */
-static void old_way(struct step *s, struct target *t, const char *src, unsigned long flags, const char *data)
+static void old_way(struct step *s, struct target *t, const struct mount_source *src, unsigned long flags,
+		    const char *data)
 {
 	char tmp[] = "/tmp/berth-tmpcopyupXXXXXX", p[64];
 	struct rerr e;
@@ -184,10 +186,10 @@ static void old_way(struct step *s, struct target *t, const char *src, unsigned 
 
 	if (!mkdtemp(tmp))
 		step_fail(s, errno, "mkdirtemp /tmp/berth-tmpcopyup*");
-	if (mount(src, tmp, "tmpfs", flags, data) < 0) {
+	if (mount(src->path, tmp, "tmpfs", flags, data) < 0) {
 		err = errno;
 		rmdir(tmp);
-		step_fail(s, err, "mount tmpfs for %s", t->path);
+		source_fail(s, src, err, "mount tmpfs for %s", t->path);
 	}
 	mnt = open(tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (mnt < 0)
@@ -210,7 +212,7 @@ static void old_way(struct step *s, struct target *t, const char *src, unsigned 
 	rmdir(tmp);
 }
 
-void do_tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *src, const char *data)
+void do_tmpcopyup(struct step *s, struct rstep *r, struct target *t, const struct mount_source *src, const char *data)
 {
 	unsigned long flags = (unsigned long)r->u[3], mflags = flags & ~(unsigned long)MS_RDONLY;
 	char p[64];
@@ -225,8 +227,8 @@ void do_tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char 
 		old_way(s, t, src, mflags, data);
 	} else if (mnt < 0) {
 		if (e.msg[0])
-			step_fail(s, e.err, "mount tmpfs for %s: %s", t->path, e.msg);
-		step_fail(s, e.err, "mount tmpfs for %s", t->path);
+			source_fail(s, src, e.err, "mount tmpfs for %s: %s", t->path, e.msg);
+		source_fail(s, src, e.err, "mount tmpfs for %s", t->path);
 	} else {
 		if (copy_at(t, mnt, &e) < 0)
 			step_fail(s, e.err, "copy up %s: %s", t->path, e.msg);

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,5 +87,137 @@ func TestCRootfsCopyupRace(t *testing.T) {
 	t.Logf("%d runs of %d copies, %d failed on the swap, %d swaps", copied, n, failed, swaps.Load())
 	if copied == 0 {
 		t.Errorf("no run copied all %d trees in %d runs", n, failed)
+	}
+}
+
+// The two ways tmpcopyup makes its tmpfs: detached through fds (fsopen,
+// fsmount, move_mount), and on a kernel without them (ENOSYS) in a
+// temporary directory of /tmp; both give the same mounts and errors.
+var copyupWays = []struct {
+	name  string
+	check []string
+}{{"fds", nil}, {"old way", []string{"no-new-mount-api"}}}
+
+// noTmpLeft fails if a temporary directory of the old way is left in /tmp
+// (the driver's /tmp is the host's).
+func noTmpLeft(t *testing.T, before []string) {
+	t.Helper()
+	after, _ := filepath.Glob("/tmp/berth-tmpcopyup*")
+	for _, a := range after {
+		if !slices.Contains(before, a) {
+			t.Errorf("%s left behind", a)
+		}
+	}
+}
+
+// The data and flags of config.json reach the tmpfs as mount(2) gave them:
+// its source, size=, nr_inodes=, a mode= that wins over the covered
+// directory's, nosuid, nodev, noexec, and ro after the copy.
+func TestCRootfsCopyupOptions(t *testing.T) {
+	for _, w := range copyupWays {
+		t.Run(w.name, func(t *testing.T) {
+			before, _ := filepath.Glob("/tmp/berth-tmpcopyup*")
+			root := scratch(t, "dev", "cu/sub/f=data")
+			const flags = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RDONLY
+			cfg := newConfig(root, configs.Mount{Source: "berth-cu", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true,
+				Flags: flags, Data: "size=1m,nr_inodes=100,mode=750"})
+			r := runPlan(t, cfg, append([]string{"stat:/cu", "stat:/cu/sub/f"}, w.check...)...)
+			if r.err != "" {
+				t.Fatalf("%s: %s", r.field, r.err)
+			}
+			noTmpLeft(t, before)
+			for _, want := range []string{"/cu directory 0750", "/cu/sub/f regular file 0644"} {
+				if !strings.Contains(r.out, want) {
+					t.Errorf("missing %q in\n%s", want, r.out)
+				}
+			}
+			in := mountAt(r, "/cu")
+			if in == nil || in.FSType != "tmpfs" || in.Source != "berth-cu" {
+				t.Fatalf("/cu is not the tmpfs berth-cu: %+v", in)
+			}
+			for _, o := range []string{"ro", "nosuid", "nodev", "noexec"} {
+				if !hasOpt(in, o) {
+					t.Errorf("/cu lacks %s: %s", o, in.Options)
+				}
+			}
+			for _, o := range []string{"size=1024k", "nr_inodes=100", "mode=750"} {
+				if !strings.Contains(","+in.SuperOptions+",", ","+o+",") {
+					t.Errorf("/cu lacks %s: %s", o, in.SuperOptions)
+				}
+			}
+		})
+	}
+}
+
+// A tmpfs too small for what it covers: the copy fails with the kernel's
+// ENOSPC (a short write is retried until it says why), naming the entry.
+func TestCRootfsCopyupNoSpace(t *testing.T) {
+	for _, w := range copyupWays {
+		t.Run(w.name, func(t *testing.T) {
+			before, _ := filepath.Glob("/tmp/berth-tmpcopyup*")
+			root := scratch(t, "dev", "cu/small=x")
+			if err := os.WriteFile(filepath.Join(root, "cu/big"), make([]byte, 1<<20), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg := newConfig(root, configs.Mount{Source: "tmpfs", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true, Data: "size=64k"})
+			r := runPlan(t, cfg, w.check...)
+			const want = "copy up /cu: copy big: no space left on device"
+			if r.field != "mounts[0]" || r.err != want {
+				t.Fatalf("got %s: %q, want mounts[0]: %q", r.field, r.err, want)
+			}
+			noTmpLeft(t, before)
+		})
+	}
+}
+
+// A tmpfs option the kernel refuses names the option (fsconfig says which;
+// mount(2) does not).
+func TestCRootfsCopyupBadOption(t *testing.T) {
+	for _, c := range []struct {
+		way   int
+		check []string
+		want  string
+	}{
+		{0, nil, "mount tmpfs for /cu: option size=lots: invalid argument"},
+		{1, []string{"no-new-mount-api"}, "mount tmpfs for /cu: invalid argument"},
+	} {
+		t.Run(copyupWays[c.way].name, func(t *testing.T) {
+			before, _ := filepath.Glob("/tmp/berth-tmpcopyup*")
+			root := scratch(t, "dev", "cu/f=x")
+			cfg := newConfig(root, configs.Mount{Source: "tmpfs", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true, Data: "size=lots"})
+			r := runPlan(t, cfg, c.check...)
+			if r.field != "mounts[0]" || r.err != c.want {
+				t.Fatalf("got %s: %q, want mounts[0]: %q", r.field, r.err, c.want)
+			}
+			noTmpLeft(t, before)
+		})
+	}
+}
+
+// tmpcopyup with bind among the options is a bind of the source, as in
+// runc (mount(2) ignores the type with MS_BIND): what the destination held
+// is copied into the source, which is then mounted there.
+func TestCRootfsCopyupBind(t *testing.T) {
+	for _, w := range copyupWays {
+		t.Run(w.name, func(t *testing.T) {
+			root := scratch(t, "dev", "cu/inside=1")
+			host := scratch(t, "from-host=2")
+			cfg := newConfig(root, configs.Mount{Source: host, Destination: "/cu", Type: "tmpfs", Tmpcopyup: true, Flags: unix.MS_BIND})
+			r := runPlan(t, cfg, append([]string{"stat:/cu/inside", "stat:/cu/from-host"}, w.check...)...)
+			if r.err != "" {
+				t.Fatalf("%s: %s", r.field, r.err)
+			}
+			for _, want := range []string{"/cu/inside regular file", "/cu/from-host regular file"} {
+				if !strings.Contains(r.out, want) {
+					t.Errorf("missing %q in\n%s", want, r.out)
+				}
+			}
+			if in := mountAt(r, "/cu"); in == nil || in.FSType == "tmpfs" {
+				t.Errorf("/cu is not the bind of %s: %+v", host, in)
+			}
+			if _, err := os.Stat(filepath.Join(host, "inside")); err != nil {
+				t.Errorf("the copy did not go to the source: %v", err)
+			}
+		})
 	}
 }
