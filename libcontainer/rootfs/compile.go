@@ -82,7 +82,8 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 		}
 		if bind {
 			// The source is a bind's (stat for a file or directory
-			// destination), the mount a tmpfs.
+			// destination), and so is the mount, as in runc: mount(2)
+			// ignores the type with MS_BIND (nsenter/copyup.c).
 			how |= plan.HowBindSource
 		}
 	case bind:
