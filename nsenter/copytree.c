@@ -1,7 +1,7 @@
 /* tmpcopyup's copy, walked on fds: each entry keeps its type, owner and
  * mode, setuid, setgid and sticky bits included, as Podman's tmpfs mounts
- * over an image's /tmp or /run must (runc's CopyDirectory keeps no times,
- * nor does this). Errors name the entry relative to the destination.
+ * over an image's /tmp or /run must (times are not kept: runc's copy
+ * keeps none either). Errors name the entry relative to the destination.
  *
  * The copy runs before pivot_root, where an absolute symlink resolves
  * against the host's root, and the source may be written at the same time

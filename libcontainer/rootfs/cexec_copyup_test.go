@@ -119,8 +119,10 @@ func TestCRootfsCopyupOptions(t *testing.T) {
 			before, _ := filepath.Glob("/tmp/berth-tmpcopyup*")
 			root := scratch(t, "dev", "cu/sub/f=data")
 			const flags = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RDONLY
-			cfg := newConfig(root, configs.Mount{Source: "berth-cu", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true,
-				Flags: flags, Data: "size=1m,nr_inodes=100,mode=750"})
+			cfg := newConfig(root, configs.Mount{
+				Source: "berth-cu", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true,
+				Flags: flags, Data: "size=1m,nr_inodes=100,mode=750",
+			})
 			r := runPlan(t, cfg, append([]string{"stat:/cu", "stat:/cu/sub/f"}, w.check...)...)
 			if r.err != "" {
 				t.Fatalf("%s: %s", r.field, r.err)
