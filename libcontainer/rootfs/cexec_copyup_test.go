@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-runtime/berth/libcontainer/configs"
+	"github.com/berth-runtime/berth/libcontainer/plan"
 )
 
 // tmpcopyup copies before pivot_root, where an absolute symlink leads to the
@@ -173,20 +174,31 @@ func TestCRootfsCopyupNoSpace(t *testing.T) {
 }
 
 // A tmpfs option the kernel refuses names the option (fsconfig says which;
-// mount(2) does not).
+// mount(2) does not). The data is split as mount(2) splits it: an SELinux
+// context in quotes is one option, its commas kept and its quotes dropped.
 func TestCRootfsCopyupBadOption(t *testing.T) {
+	const context = `context="system_u:object_r:container_file_t:s0:c1,c2"`
+	_, err := os.Stat("/sys/fs/selinux/enforce")
+	selinux := err == nil
 	for _, c := range []struct {
-		way   int
-		check []string
-		want  string
+		way       int
+		data      string
+		check     []string
+		want      string
+		noSELinux bool
 	}{
-		{0, nil, "mount tmpfs for /cu: option size=lots: invalid argument"},
-		{1, []string{"no-new-mount-api"}, "mount tmpfs for /cu: invalid argument"},
+		{0, "size=lots", nil, "mount tmpfs for /cu: option size=lots: invalid argument", false},
+		{1, "size=lots", []string{"no-new-mount-api"}, "mount tmpfs for /cu: invalid argument", false},
+		// Without SELinux, tmpfs knows no context= option.
+		{0, "size=1m," + context, nil, "mount tmpfs for /cu: option context=system_u:object_r:container_file_t:s0:c1,c2: invalid argument", true},
 	} {
-		t.Run(copyupWays[c.way].name, func(t *testing.T) {
+		t.Run(copyupWays[c.way].name+" "+c.data, func(t *testing.T) {
+			if c.noSELinux && selinux {
+				t.Skip("this host runs SELinux: the context is taken")
+			}
 			before, _ := filepath.Glob("/tmp/berth-tmpcopyup*")
 			root := scratch(t, "dev", "cu/f=x")
-			cfg := newConfig(root, configs.Mount{Source: "tmpfs", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true, Data: "size=lots"})
+			cfg := newConfig(root, configs.Mount{Source: "tmpfs", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true, Data: c.data})
 			r := runPlan(t, cfg, c.check...)
 			if r.field != "mounts[0]" || r.err != c.want {
 				t.Fatalf("got %s: %q, want mounts[0]: %q", r.field, r.err, c.want)
@@ -221,5 +233,38 @@ func TestCRootfsCopyupBind(t *testing.T) {
 				t.Errorf("the copy did not go to the source: %v", err)
 			}
 		})
+	}
+}
+
+// tmpcopyup's tmpfs carries linux.mountLabel as its SELinux context, as a
+// new tmpfs does (runc labels it too); a bind keeps no data.
+func TestCompileCopyupLabel(t *testing.T) {
+	cfg := newConfig("/nonexistent-root",
+		configs.Mount{Source: "tmpfs", Destination: "/cu", Type: "tmpfs", Tmpcopyup: true, Data: "size=1m"},
+		configs.Mount{Source: "/src", Destination: "/b", Type: "tmpfs", Tmpcopyup: true, Flags: unix.MS_BIND})
+	cfg.MountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+	p := plan.New()
+	if err := CompilePrepare(cfg, p); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := p.Bytes()
+	steps, err := plan.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"mounts[0]": `size=1m,context="system_u:object_r:container_file_t:s0:c1,c2"`, "mounts[1]": ""}
+	for _, s := range steps {
+		w, ok := want[s.Field]
+		if !ok {
+			continue
+		}
+		delete(want, s.Field)
+		// items: index, kind, how, flags, cleared, source, dest, type, data
+		if data := s.Items[8]; data != w {
+			t.Errorf("%s: data %q, want %q", s.Field, data, w)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("no step for %v", want)
 	}
 }

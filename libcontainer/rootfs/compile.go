@@ -85,6 +85,10 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) error {
 			// destination), and so is the mount, as in runc: mount(2)
 			// ignores the type with MS_BIND (nsenter/copyup.c).
 			how |= plan.HowBindSource
+		} else {
+			// The tmpfs is labelled as a new tmpfs is (runc labels
+			// it too): on an SELinux host the container may use it.
+			data = withLabel(m, cfg.MountLabel)
 		}
 	case bind:
 		kind = plan.MountBind
