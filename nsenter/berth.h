@@ -134,6 +134,19 @@ void target_proc(const struct target *t, char *buf, size_t n);
 void target_close(struct target *t);
 const char *file_kind(mode_t m);
 
+/* mount_source: a mount's source as config.json names it (messages), and
+ * what mount(2) is given: the same, or the path of the fd the parent
+ * opened (fd >= 0) where the container's root cannot reach it. */
+struct mount_source {
+	const char *name, *path;
+	int fd;
+	char buf[32];
+};
+/* source_fail: step_fail naming src as configured, and the fd the runtime
+ * opened for it if any. */
+void source_fail(const struct step *s, const struct mount_source *src, int err, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+
 /* mount.c: OP_ROOT_BIND, OP_MOUNT. */
 void do_root_bind(struct step *s, struct rstep *r);
 void do_mount(struct step *s, struct rstep *r);
@@ -146,8 +159,12 @@ void do_cgroup_mount(struct step *s, struct rstep *r);
  * the hierarchy mounted at mp with root root, as Go's filepath.Join(mp,
  * filepath.Rel(root, own)): 0, or -1 with ENAMETOOLONG. */
 int cgroup_bind_source(const char *mp, const char *root, const char *own, char *out, size_t n);
-/* copyup.c: tmpcopyup's copy. */
-int copy_tree(const char *src, const char *dst, struct rerr *e);
+/* copyup.c: a tmpfs over t holding a copy of what t held (kind
+ * MOUNT_TMPCOPYUP of OP_MOUNT). */
+void do_tmpcopyup(struct step *s, struct rstep *r, struct target *t, const struct mount_source *src, const char *data);
+/* copytree.c: copies what is under the directory src into the directory
+ * dst, through fds only. */
+int copy_tree(int src, int dst, struct rerr *e);
 /* dev.c: OP_DEVICE, OP_DEV_LINKS. */
 void do_device(struct step *s, struct rstep *r);
 void do_dev_links(struct step *s, struct rstep *r);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +179,26 @@ void do_root_bind(struct step *s, struct rstep *r)
 		step_fail(s, errno, "open rootfs %s", rootfs);
 }
 
+void source_fail(const struct step *s, const struct mount_source *src, int err, const char *fmt, ...)
+{
+	char text[PATH_MAX + 256], words[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (src->fd < 0)
+		step_fail(s, err, "%s", text);
+	/* The fd's path means nothing to the user: the message names the
+	 * configured source, and says what the fd is after the errno, as the
+	 * Go init did. */
+	step_fail(s, 0, "%s%s%s (%s is %s, opened by the runtime)", text, err ? ": " : "",
+		  err ? go_strerror(err, words, sizeof(words)) : "", src->path, src->name);
+}
+
 /* set_bind_flags gives the bind at t the flags its options ask for, then
  * propagation and recursive attributes. */
-static void set_bind_flags(struct step *s, struct rstep *r, struct target *t, const char *src)
+static void set_bind_flags(struct step *s, struct rstep *r, struct target *t, const struct mount_source *src)
 {
 	unsigned long flags = (unsigned long)r->u[3] & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT);
 	unsigned long cleared = (unsigned long)r->u[4];
@@ -191,21 +209,21 @@ static void set_bind_flags(struct step *s, struct rstep *r, struct target *t, co
 			rootfs_fail(s, &e, NULL);
 		if (remount_bind(t, flags, cleared, (r->u[2] & HOW_USERNS) != 0, &e) < 0) {
 			if (e.msg[0])
-				step_fail(s, e.err, "remount %s on %s: %s", src, t->path, e.msg);
-			step_fail(s, e.err, "remount %s on %s", src, t->path);
+				source_fail(s, src, e.err, "remount %s on %s: %s", src->name, t->path, e.msg);
+			source_fail(s, src, e.err, "remount %s on %s", src->name, t->path);
 		}
 	}
 	if (finish_mount(t, r, &e) < 0)
 		rootfs_fail(s, &e, NULL);
 }
 
-static void bind_mount(struct step *s, struct rstep *r, struct target *t, const char *src)
+static void bind_mount(struct step *s, struct rstep *r, struct target *t, const struct mount_source *src)
 {
 	char p[64];
 
 	target_proc(t, p, sizeof(p));
-	if (mount(src, p, NULL, MS_BIND | ((unsigned long)r->u[3] & MS_REC), NULL) < 0)
-		step_fail(s, errno, "bind mount %s on %s", src, t->path);
+	if (mount(src->path, p, NULL, MS_BIND | ((unsigned long)r->u[3] & MS_REC), NULL) < 0)
+		source_fail(s, src, errno, "bind mount %s on %s", src->name, t->path);
 	set_bind_flags(s, r, t, src);
 }
 
@@ -228,49 +246,8 @@ static void idmapped(struct step *s, struct rstep *r)
 	if (syscall(SYS_move_mount, fd, "", t.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		step_fail(s, errno, "attach the id-mapped mount of %s on %s", src, dest);
 	close(fd);
-	set_bind_flags(s, r, &t, src);
+	set_bind_flags(s, r, &t, &(struct mount_source){.name = src, .path = src, .fd = -1});
 	target_close(&t);
-}
-
-/* tmpcopyup mounts a tmpfs over t holding a copy of what was there. */
-static void tmpcopyup(struct step *s, struct rstep *r, struct target *t, const char *src, const char *data)
-{
-	unsigned long flags = (unsigned long)r->u[3];
-	char tmp[] = "/tmp/berth-tmpcopyupXXXXXX", p[64], from[80];
-	struct rerr e;
-
-	if (!mkdtemp(tmp))
-		step_fail(s, errno, "mkdirtemp /tmp/berth-tmpcopyup*");
-	if (mount(src, tmp, "tmpfs", flags & ~(unsigned long)MS_RDONLY, data) < 0) {
-		int err = errno;
-		rmdir(tmp);
-		step_fail(s, err, "mount tmpfs for %s", t->path);
-	}
-	target_proc(t, p, sizeof(p));
-	/* "/.", not "/": nftw strips trailing slashes, and would then see
-	 * the magic link itself. */
-	snprintf(from, sizeof(from), "%s/.", p);
-	if (copy_tree(from, tmp, &e) < 0) {
-		umount2(tmp, MNT_DETACH);
-		rmdir(tmp);
-		step_fail(s, e.err, "copy up %s: %s", t->path, e.msg);
-	}
-	if (mount(tmp, p, NULL, MS_MOVE, NULL) < 0) {
-		int err = errno;
-		umount2(tmp, MNT_DETACH);
-		rmdir(tmp);
-		step_fail(s, err, "move tmpfs onto %s", t->path);
-	}
-	rmdir(tmp);
-	if ((flags & MS_RDONLY) && !(r->u[2] & HOW_KEEP_RW)) {
-		if (target_reopen(t, &e) < 0)
-			rootfs_fail(s, &e, NULL);
-		target_proc(t, p, sizeof(p));
-		if (mount("", p, NULL, MS_REMOUNT | flags, data) < 0)
-			step_fail(s, errno, "remount %s", t->path);
-	}
-	if (finish_mount(t, r, &e) < 0)
-		rootfs_fail(s, &e, NULL);
 }
 
 /* inherit_mode puts the covered directory's mode first in a tmpfs's data:
@@ -304,8 +281,9 @@ void do_mount(struct step *s, struct rstep *r)
 	unsigned long flags = (unsigned long)r->u[3];
 	const char *src = r->str[0], *dest = r->str[1], *fstype = r->str[2], *data = r->str[3];
 	const char *fallback = r->str[4];
-	char srcbuf[64], databuf[8192], p[64], why[256];
-	int file = 0, srcfd = -1;
+	char databuf[8192], p[64], why[256];
+	struct mount_source sc = {.name = src, .path = src, .fd = -1};
+	int file = 0;
 	struct target t;
 	struct rerr e;
 
@@ -316,15 +294,17 @@ void do_mount(struct step *s, struct rstep *r)
 	}
 	if (kind == MOUNT_BIND || (how & HOW_BIND_SOURCE)) {
 		struct stat st;
-		if ((how & HOW_ASK_SOURCE) && stat(src, &st) < 0 && errno == EACCES) {
-			srcfd = ask_mount_source(index, why, sizeof(why));
-			if (srcfd < 0)
+		/* EPERM too, as the Go init's fs.ErrPermission: an LSM may
+		 * say it where the mode bits say EACCES. */
+		if ((how & HOW_ASK_SOURCE) && stat(src, &st) < 0 && (errno == EACCES || errno == EPERM)) {
+			sc.fd = ask_mount_source(index, why, sizeof(why));
+			if (sc.fd < 0)
 				step_fail(s, 0, "bind mount source %s, unreachable by the container's root: %s", src, why);
-			snprintf(srcbuf, sizeof(srcbuf), "/proc/self/fd/%d", srcfd);
-			src = srcbuf;
+			snprintf(sc.buf, sizeof(sc.buf), "/proc/self/fd/%d", sc.fd);
+			sc.path = sc.buf;
 		}
-		if (stat(src, &st) < 0)
-			step_fail(s, errno, "bind mount source: stat %s", src);
+		if (stat(sc.path, &st) < 0)
+			source_fail(s, &sc, errno, "bind mount source: stat %s", src);
 		file = !S_ISDIR(st.st_mode);
 	}
 	if (how & HOW_INHERIT_MODE)
@@ -336,9 +316,9 @@ void do_mount(struct step *s, struct rstep *r)
 		rootfs_fail(s, &e, "mount destination");
 	}
 	if (kind == MOUNT_TMPCOPYUP) {
-		tmpcopyup(s, r, &t, src, data);
+		do_tmpcopyup(s, r, &t, &sc, data);
 	} else if (kind == MOUNT_BIND) {
-		bind_mount(s, r, &t, src);
+		bind_mount(s, r, &t, &sc);
 	} else {
 		target_proc(&t, p, sizeof(p));
 		if (mount(src, p, fstype, flags, data) < 0) {
@@ -346,7 +326,7 @@ void do_mount(struct step *s, struct rstep *r)
 				/* The host's proc or sysfs (hostFallback), with its
 				 * submounts, which are locked to it. */
 				r->u[3] |= MS_BIND | MS_REC;
-				bind_mount(s, r, &t, fallback);
+				bind_mount(s, r, &t, &(struct mount_source){.name = fallback, .path = fallback, .fd = -1});
 			} else {
 				step_fail(s, errno, "mount %s on %s", fstype, dest);
 			}
@@ -355,6 +335,6 @@ void do_mount(struct step *s, struct rstep *r)
 		}
 	}
 	target_close(&t);
-	if (srcfd >= 0)
-		close(srcfd);
+	if (sc.fd >= 0)
+		close(sc.fd);
 }

@@ -73,8 +73,13 @@ func compileMount(cfg *configs.Config, i int, userns bool, p *plan.Plan) {
 		}
 		if bind {
 			// The source is a bind's (stat for a file or directory
-			// destination), the mount a tmpfs.
+			// destination), and so is the mount, as in runc: mount(2)
+			// ignores the type with MS_BIND (nsenter/copyup.c).
 			how |= plan.HowBindSource
+		} else {
+			// The tmpfs is labelled as a new tmpfs is (runc labels
+			// it too): on an SELinux host the container may use it.
+			data = withLabel(m, cfg.MountLabel)
 		}
 	case bind:
 		kind = plan.MountBind

@@ -10,8 +10,12 @@
  *       "link:PATH" the symlink's target, "outside:PATH" the last mount
  *       at PATH in the whole namespace as seen from the old root, "PATH
  *       FSTYPE TAGS" (TAGS: the propagation, "shared:N" or "-") or "PATH
- *       none", and last the mountinfo as seen from the new root, after a
- *       line "mountinfo".
+ *       none", "tree:PATH" "NAME TYPE" for each entry under PATH (symlinks
+ *       not followed), and last the mountinfo as seen from the new root,
+ *       after a line "mountinfo".
+ *       A CHECK "no-new-mount-api" instead makes fsopen and open_tree
+ *       fail with ENOSYS (a seccomp filter) before the steps run, as on a
+ *       kernel without them.
  *   rootfsrun parse FILE...         decodes the rootfs steps of each plan
  *       (rootfs_parse alone) and prints "OP FIELD" a step or "error",
  *       then "--": the fuzzing of tests/plan decoders.
@@ -24,12 +28,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "../berth.h"
 
@@ -108,6 +118,14 @@ static void outside(int fd, const char *path)
 	printf("%s %s\n", path, found);
 }
 
+static int tree_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	printf("%s %s\n", path, file_kind(st->st_mode));
+	return 0;
+}
+
 static void check(const char *c, int all_mi)
 {
 	struct stat st;
@@ -127,7 +145,30 @@ static void check(const char *c, int all_mi)
 		printf("%s -> %s\n", c + 5, buf);
 	} else if (!strncmp(c, "outside:", 8)) {
 		outside(all_mi, c + 8);
+	} else if (!strncmp(c, "tree:", 5)) {
+		if (nftw(c + 5, tree_entry, 16, FTW_PHYS) < 0)
+			printf("%s unreadable\n", c + 5);
 	}
+}
+
+/* no_new_mount_api: fsopen and open_tree fail with ENOSYS from now on (the
+ * test tool's own architecture only: no audit arch check). */
+static int no_new_mount_api(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsopen, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open_tree, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		perror("rootfsrun: seccomp");
+		return -1;
+	}
+	return 0;
 }
 
 static int run(int argc, char **argv)
@@ -150,6 +191,9 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "rootfsrun: cannot read the plan or mountinfo\n");
 		return 2;
 	}
+	for (i = 3; i < argc; i++)
+		if (!strcmp(argv[i], "no-new-mount-api") && no_new_mount_api() < 0)
+			return 2;
 	while ((n = plan_next(&p, &s, &why)) > 0) {
 		if (!rootfs_step(&s)) {
 			fprintf(stderr, "rootfsrun: op %u is no rootfs step\n", s.op);
