@@ -339,17 +339,17 @@ static void do_close_fds(struct step *s)
 	struct rerr err;
 	DIR *d;
 	struct dirent *e;
-	int fd;
+	int list;
 
 	need_done(s);
 	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return;
 	/* Before Linux 5.11: the list of the procfs handle, never the
 	 * container's /proc. */
-	fd = proc_fd_list(&err);
-	if (fd < 0)
+	list = proc_fd_list(&err);
+	if (list < 0)
 		step_fail(s, err.err, "list open fds: %s", err.msg);
-	d = fdopendir(fd);
+	d = fdopendir(list);
 	if (!d)
 		step_fail(s, errno, "list open fds");
 	while ((e = readdir(d))) {

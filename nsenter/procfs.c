@@ -94,7 +94,7 @@ static int private_procfs(char *why, size_t n)
 static int open_beneath(int dir, const char *rel, int flags, char *why, size_t n)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 	char what[128];
