@@ -105,13 +105,13 @@ static int open_beneath(int dir, const char *rel, int flags, char *why, size_t n
 	} while (fd < 0 && (errno == EINTR || errno == EAGAIN));
 	if (fd < 0) {
 		saved = errno;
-		snprintf(why, n, "open %s in the procfs handle", rel);
+		snprintf(why, n, "open /proc/%s through the procfs handle", rel);
 		errno = saved;
 		return -1;
 	}
 	if (!is_procfs(fd, 0, what, sizeof(what))) {
 		close(fd);
-		snprintf(why, n, "open %s in the procfs handle: %s", rel, what);
+		snprintf(why, n, "open /proc/%s through the procfs handle: %s", rel, what);
 		errno = 0; /* the message says it all */
 		return -1;
 	}
@@ -145,6 +145,24 @@ static pid_t self_pid(int root, char *why, size_t n)
 	return (pid_t)v;
 }
 
+/* candidate: fd (or -1, errno set by how) if it is a procfs root; else
+ * closed, -1, and why says what it is, prefixed by name. */
+static int candidate(int fd, const char *name, char *why, size_t n)
+{
+	char what[128];
+
+	if (fd < 0) {
+		snprintf(why, n, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (!is_procfs(fd, 1, what, sizeof(what))) {
+		snprintf(why, n, "%s: %s", name, what);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* make_root: the first procfs root that passes, into proc_root. */
 static int make_root(char *why, size_t n)
 {
@@ -152,32 +170,22 @@ static int make_root(char *why, size_t n)
 	int fd;
 
 	fd = private_procfs(a, sizeof(a));
-	if (fd >= 0 && is_procfs(fd, 1, a, sizeof(a))) {
+	if (fd >= 0 && (fd = candidate(fd, "private procfs", a, sizeof(a))) >= 0) {
 		proc_root = fd;
 		proc_pid = getpid();
 		proc_kind = "private procfs";
 		return 0;
 	}
-	if (fd >= 0)
-		close(fd);
-	fd = (int)syscall(SYS_open_tree, AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (fd < 0)
-		snprintf(b, sizeof(b), "clone /proc: %s", strerror(errno));
-	if (fd < 0 || !is_procfs(fd, 1, b, sizeof(b))) {
-		if (fd >= 0)
-			close(fd);
-		fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			snprintf(c, sizeof(c), "open /proc: %s", strerror(errno));
-		if (fd < 0 || !is_procfs(fd, 1, c, sizeof(c))) {
-			if (fd >= 0)
-				close(fd);
-			snprintf(why, n, "no procfs: %s; %s; /proc: %s", a, b, c);
-			return -1;
-		}
+	proc_kind = "clone of /proc";
+	fd = candidate((int)syscall(SYS_open_tree, AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC), "clone /proc", b,
+		       sizeof(b));
+	if (fd < 0) {
 		proc_kind = "/proc";
-	} else {
-		proc_kind = "clone of /proc";
+		fd = candidate(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC), "/proc", c, sizeof(c));
+	}
+	if (fd < 0) {
+		snprintf(why, n, "no procfs: %s; %s; %s", a, b, c);
+		return -1;
 	}
 	proc_pid = self_pid(fd, why, n);
 	if (proc_pid < 0) {

@@ -36,10 +36,19 @@ fifo_fd() {
 	echo "$fd"
 }
 
-# image_file PATH [CONTENT]: a plain file in the image at PATH.
+# image_file PATH [CONTENT]: a plain file in the image at PATH, writable by anyone (the
+# container's root in a user namespace too).
 image_file() {
 	mkdir -p "$BUNDLE/rootfs$(dirname "$1")"
 	printf '%s' "${2:-}" >"$BUNDLE/rootfs$1"
+	chmod 0666 "$BUNDLE/rootfs$1"
+}
+
+# userns: the bundle gets a user namespace (container root is host uid 100000).
+userns() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 }
 
 @test "no proc mount: a container runs, and masks directories without the container's /proc" {
@@ -62,9 +71,23 @@ image_file() {
 	berth delete -f "$ID"
 }
 
-@test "no proc mount: a plain file at /proc/self/fd/<fifo fd> does not start the container before start" {
+@test "no proc mount, user namespace: exec into the container works" {
+	skip_if_runc "runc makes its procfs handle after pivot_root, where a user namespace without a proc mount can make no private procfs (\"unsafe procfs detected\")"
+	userns
+	set_cmd 'sleep 100'
+	run_detached "$ID"
+	run berth exec "$ID" sh -c 'echo exec-ran'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = exec-ran ]
+	berth delete -f "$ID"
+}
+
+# check_fifo_file: with a plain file at every /proc path of exec.fifo's fd in the image,
+# create alone does not run the process; start does.
+check_fifo_file() {
 	local fd p
-	fd=$(fifo_fd)
+	fd=$(fifo_fd) || return 1
 	# every path a runtime could reopen exec.fifo by, as plain files of the image
 	for p in self thread-self 1 1/task/1; do
 		image_file "/proc/$p/fd/$fd"
@@ -85,26 +108,55 @@ image_file() {
 	berth delete "$ID"
 }
 
-@test "no proc mount: linux.sysctl lands in the kernel, not in the image's /proc/sys files" {
+# check_sysctl [uts]: with plain files at /proc/sys/... in the image, linux.sysctl sets
+# the container's own network (and with "uts", uts) namespace and leaves the image's files
+# and the host alone. (A uts sysctl is root's alone: the container's root in a user
+# namespace may not write it, not even through the kernel's own procfs.)
+check_sysctl() {
 	local host_dom host_fwd pid
 	update_config '.linux.namespaces |= (map(select(.type != "uts" and .type != "network")) + [{"type": "uts"}, {"type": "network"}])
-		| .linux.sysctl = {"kernel.domainname": "berth-sysctl", "net.ipv4.ip_forward": "1"}'
-	image_file /proc/sys/kernel/domainname image
+		| .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
 	image_file /proc/sys/net/ipv4/ip_forward image
+	if [ "${1:-}" = uts ]; then
+		update_config '.linux.sysctl["kernel.domainname"] = "berth-sysctl"'
+		image_file /proc/sys/kernel/domainname image
+	fi
 	host_dom=$(cat /proc/sys/kernel/domainname)
 	host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
 	set_cmd 'true'
 	create_container "$ID"
 	pid=$(pid_of "$ID")
-	# the container's own uts and network namespaces got the values
-	[ "$(nsenter -t "$pid" -u cat /proc/sys/kernel/domainname)" = berth-sysctl ]
+	# the container's own namespaces got the values; the image's files and the host's
+	# namespaces did not
 	[ "$(nsenter -t "$pid" -n cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
-	# the image's files and the host's namespaces did not
-	[ "$(cat "$BUNDLE/rootfs/proc/sys/kernel/domainname")" = image ]
 	[ "$(cat "$BUNDLE/rootfs/proc/sys/net/ipv4/ip_forward")" = image ]
+	if [ "${1:-}" = uts ]; then
+		[ "$(nsenter -t "$pid" -u cat /proc/sys/kernel/domainname)" = berth-sysctl ]
+		[ "$(cat "$BUNDLE/rootfs/proc/sys/kernel/domainname")" = image ]
+	fi
 	[ "$(cat /proc/sys/kernel/domainname)" = "$host_dom" ]
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
 	berth delete -f "$ID"
+}
+
+@test "no proc mount: a plain file at /proc/self/fd/<fifo fd> does not start the container before start" {
+	check_fifo_file
+}
+
+@test "no proc mount, user namespace: a plain file at /proc/self/fd/<fifo fd> does not start the container" {
+	skip_if_runc "runc makes its procfs handle after pivot_root, where a user namespace without a proc mount can make no private procfs (\"unsafe procfs detected\")"
+	userns
+	check_fifo_file
+}
+
+@test "no proc mount: linux.sysctl lands in the kernel, not in the image's /proc/sys files" {
+	check_sysctl uts
+}
+
+@test "no proc mount, user namespace: linux.sysctl lands in the kernel, not in the image's files" {
+	skip_if_runc "runc makes its procfs handle after pivot_root, where a user namespace without a proc mount can make no private procfs (\"unsafe procfs detected\")"
+	userns
+	check_sysctl
 }
 
 @test "no proc mount: a sysctl the kernel lacks fails create, though the image has the file" {
