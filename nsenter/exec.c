@@ -441,7 +441,7 @@ void run_plan(int fd, int create)
 	}
 	close(fd);
 	plan_create = create;
-	procfs_init();
+	procfs_init(create);
 	if (create)
 		create_signals();
 	while ((r = plan_next(&p, &s, &why)) > 0) {

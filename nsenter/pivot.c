@@ -70,6 +70,9 @@ void do_enter(struct step *s, struct rstep *r)
 	if (rootfs_fd >= 0)
 		close(rootfs_fd);
 	rootfs_fd = -1;
+	/* No private procfs before pivot_root: the container's own /proc
+	 * will do now (procfs.c). */
+	procfs_init(0);
 }
 
 /* do_mkdir_cwd makes a missing process.cwd, as root, before the root may

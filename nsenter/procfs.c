@@ -7,12 +7,18 @@
  * wait would return at once, the label would "apply"). This is the class of
  * CVE-2019-16884 and CVE-2025-52881, which runc closes the same way.
  *
- * The handle is made once, at the plan's start, while the stage is still
- * root with every capability and before any seccomp filter: a private
- * procfs of the stage's own pid namespace (fsopen + fsmount, nothing
- * mounted beneath it), else a non-recursive clone of the mounted /proc (no
- * overmounts; refused with locked submounts in a user namespace), else
- * /proc itself. Each must be the root of a procfs (f_type, inode 1). Paths
+ * The handle is made once, while the stage is still root with every
+ * capability and before any seccomp filter: a private procfs of the
+ * stage's own pid namespace (fsopen + fsmount, nothing mounted beneath
+ * it), else a non-recursive clone of the mounted /proc (no overmounts;
+ * refused with locked submounts in a user namespace), else /proc itself.
+ * Each must be the root of a procfs (f_type, inode 1). An exec makes it at
+ * the plan's start, in the container's root. A container's init tries the
+ * private procfs at the plan's start too, before pivot_root: in a user
+ * namespace the kernel allows it only while a fully visible procfs is
+ * mounted (mount_too_revealing), and the host's still is; but a clone of
+ * the host's /proc, of the host's pid namespace, would show the container
+ * more than its own /proc does, so the others wait for pivot_root. Paths
  * are opened beneath it with openat2, no symlink followed and no mount
  * crossed, by the stage's pid, not through "self" or "thread-self"; and
  * what was opened must be on procfs too. The directories the late steps
@@ -163,8 +169,9 @@ static int candidate(int fd, const char *name, char *why, size_t n)
 	return fd;
 }
 
-/* make_root: the first procfs root that passes, into proc_root. */
-static int make_root(char *why, size_t n)
+/* make_root: the first procfs root that passes, into proc_root; with
+ * private_only, only a private procfs. */
+static int make_root(int private_only, char *why, size_t n)
 {
 	char a[160], b[160], c[160];
 	int fd;
@@ -175,6 +182,10 @@ static int make_root(char *why, size_t n)
 		proc_pid = getpid();
 		proc_kind = "private procfs";
 		return 0;
+	}
+	if (private_only) {
+		snprintf(why, n, "no procfs: %s", a);
+		return -1;
 	}
 	proc_kind = "clone of /proc";
 	fd = candidate((int)syscall(SYS_open_tree, AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC), "clone /proc", b,
@@ -196,11 +207,13 @@ static int make_root(char *why, size_t n)
 	return 0;
 }
 
-void procfs_init(void)
+void procfs_init(int private_only)
 {
 	char rel[64], why[sizeof(proc_why)];
 
-	if (make_root(proc_why, sizeof(proc_why)) < 0) {
+	if (proc_root >= 0)
+		return;
+	if (make_root(private_only, proc_why, sizeof(proc_why)) < 0) {
 		debugf("procfs: %s", proc_why);
 		return;
 	}
