@@ -17,22 +17,6 @@
 
 #include "berth.h"
 
-/* write_file writes val to path, which must exist (a /proc file). */
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int saved;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return n < 0 ? -1 : 0;
-}
-
 void do_personality(struct step *s)
 {
 	uint64_t v = need_u64(s);
@@ -202,21 +186,36 @@ void do_exec_label(struct step *s)
 {
 	uint64_t kind = need_u64(s);
 	const char *val = need_str(s);
-	const char *path = "/proc/thread-self/attr/exec";
+	const char *path = "attr/exec";
 	char *buf = NULL;
-	struct stat st;
+	struct rerr e;
+	ssize_t n;
+	int fd = -1;
 
 	need_done(s);
 	if (kind == LABEL_APPARMOR) {
-		if (stat("/proc/thread-self/attr/apparmor/exec", &st) == 0)
-			path = "/proc/thread-self/attr/apparmor/exec";
+		/* The stacking kernels' own file, else the shared one. */
+		fd = proc_attr_open(1, "exec", O_WRONLY, &e);
+		if (fd >= 0)
+			path = "attr/apparmor/exec";
 		if (asprintf(&buf, "exec %s", val) < 0)
 			step_fail(s, ENOMEM, "%s", val);
 		val = buf;
 	} else if (kind != LABEL_SELINUX) {
 		bad_step(s);
 	}
-	if (write_file(path, val) < 0)
-		step_fail(s, errno, "%s: write %s", val, path);
+	/* Our own attr/ of the procfs handle: a plain file the image put at
+	 * /proc/thread-self/attr/exec would take the label and change nothing. */
+	if (fd < 0)
+		fd = proc_attr_open(0, "exec", O_WRONLY, &e);
+	if (fd < 0)
+		step_fail(s, e.err, "%s: %s", val, e.msg);
+	n = write(fd, val, strlen(val));
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		step_fail(s, saved, "%s: write %s", val, path);
+	}
+	close(fd);
 	free(buf);
 }

@@ -193,6 +193,21 @@ void do_readonly_path(struct step *s, struct rstep *r);
 void do_mask_path(struct step *s, struct rstep *r);
 /* masks_done closes the shared mask (OP_ROOTFS_DONE). */
 void masks_done(void);
+/* procfs.c: a verified procfs handle, made by procfs_init at the plan's
+ * start (while the stage is privileged and without a seccomp filter; a
+ * container's init, still in the host's root, tries only a private
+ * procfs, and the rest after pivot_root). Each
+ * call returns an fd, or -1 with errno and e saying why (no handle: what
+ * each way to make one said). proc_open: rel beneath the procfs root
+ * ("sys/kernel/domainname"); proc_attr_open: name in the stage's own
+ * attr/ (apparmor set: attr/apparmor/) directory; proc_reopen: fd opened
+ * anew with flags through its /proc/<pid>/fd entry, checked to be the same
+ * file; proc_fd_list: the stage's fd directory, to read. */
+void procfs_init(int private_only);
+int proc_open(const char *rel, int flags, struct rerr *e);
+int proc_attr_open(int apparmor, const char *name, int flags, struct rerr *e);
+int proc_reopen(int fd, int flags, struct rerr *e);
+int proc_fd_list(struct rerr *e);
 /* mountsrc.c: asks the parent for mounts[index]'s source (an O_PATH fd,
  * or the detached id-mapped mount): the fd, or -1 with why. */
 int ask_mount_source(uint64_t index, char *why, size_t n);

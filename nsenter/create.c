@@ -174,13 +174,18 @@ static void do_sysctl(struct step *s)
 {
 	const char *key = need_str(s), *path = need_str(s), *val = need_str(s);
 	size_t len = strlen(val);
+	struct rerr e;
 	ssize_t n;
 	int fd, saved;
 
 	need_done(s);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	/* The parent names the file under /proc/sys; it is opened beneath
+	 * the procfs handle, not through the container's /proc. */
+	if (strncmp(path, "/proc/sys/", 10) != 0)
+		bad_step(s);
+	fd = proc_open(path + 6, O_WRONLY | O_TRUNC, &e);
 	if (fd < 0)
-		step_fail(s, errno, "%s: open %s", key, path);
+		step_fail(s, e.err, "%s: %s", key, e.msg);
 	n = write(fd, val, len);
 	saved = errno;
 	close(fd);
@@ -237,22 +242,21 @@ static void do_listen_pid(struct step *s)
 }
 
 /* do_fifo_wait blocks until start opens exec.fifo for reading: the fd is
- * an O_PATH one, reopened through /proc for writing. */
+ * an O_PATH one, reopened for writing through the procfs handle (the
+ * container's /proc could be anything, even a plain file at
+ * /proc/self/fd/N that would not block). */
 static void do_fifo_wait(struct step *s)
 {
 	uint64_t fd = need_u64(s);
-	char path[64];
+	struct rerr e;
 	int w;
 
 	need_done(s);
 	if (fd > 65535)
 		bad_step(s);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", (int)fd);
-	do {
-		w = open(path, O_WRONLY | O_CLOEXEC);
-	} while (w < 0 && errno == EINTR);
+	w = proc_reopen((int)fd, O_WRONLY, &e);
 	if (w < 0)
-		step_fail(s, errno, "open");
+		step_fail(s, e.err, "open: %s", e.msg);
 	close((int)fd);
 	/* The fifo stays open, close-on-exec: start sees its end when execve
 	 * has succeeded; an error until then is written to it. */

@@ -288,15 +288,22 @@ static void do_cwd(struct step *s)
 static void do_close_fds(struct step *s)
 {
 	uint64_t first = need_u64(s);
+	struct rerr err;
 	DIR *d;
 	struct dirent *e;
+	int list;
 
 	need_done(s);
 	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return;
-	d = opendir("/proc/self/fd");
+	/* Before Linux 5.11: the list of the procfs handle, never the
+	 * container's /proc. */
+	list = proc_fd_list(&err);
+	if (list < 0)
+		step_fail(s, err.err, "list open fds: %s", err.msg);
+	d = fdopendir(list);
 	if (!d)
-		step_fail(s, errno, "open /proc/self/fd");
+		step_fail(s, errno, "list open fds");
 	while ((e = readdir(d))) {
 		int fd = atoi(e->d_name);
 		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= (int)first && fd != dirfd(d))
@@ -386,6 +393,7 @@ void run_plan(int fd, int create)
 	}
 	close(fd);
 	plan_create = create;
+	procfs_init(create);
 	if (create)
 		create_signals();
 	while ((r = plan_next(&p, &s, &why)) > 0) {

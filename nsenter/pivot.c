@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/mount.h>
 
 #include "berth.h"
 
@@ -116,6 +117,9 @@ void do_enter(struct step *s, struct rstep *r)
 	if (rootfs_fd >= 0)
 		close(rootfs_fd);
 	rootfs_fd = -1;
+	/* No private procfs before pivot_root: the container's own /proc
+	 * will do now (procfs.c). */
+	procfs_init(0);
 }
 
 /* do_mkdir_cwd makes a missing process.cwd, as root, before the root may
@@ -150,16 +154,16 @@ void do_mkdir_cwd(struct step *s, struct rstep *r)
 
 void do_dev_readonly(struct step *s, struct rstep *r)
 {
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	struct target t = {.rootfd = root_fd()};
-	char p[64];
 
 	(void)r;
 	t.fd = open_in(t.rootfd, "dev");
 	if (t.fd < 0)
 		step_fail(s, errno, "open /dev");
-	target_proc(&t, p, sizeof(p));
-	/* A bind remount changes only this mount's flags: keep the others. */
-	if (mount("", p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) < 0)
+	/* On the fd, not a /proc/self/fd path: after pivot_root that is the
+	 * container's /proc. mount_setattr changes this flag alone. */
+	if (syscall(SYS_mount_setattr, t.fd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
 		step_fail(s, errno, "remount read-only /dev");
 	target_close(&t);
 }

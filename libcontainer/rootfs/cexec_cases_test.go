@@ -268,7 +268,6 @@ func TestCRootfsTmpfsModeAndCopyup(t *testing.T) {
 // first, then both turn read-only.
 func TestCRootfsReadonlyRootAndDev(t *testing.T) {
 	root := scratch(t, "etc")
-	// After pivot_root the mounts go through the container's /proc.
 	cfg := newConfig(root, configs.Mount{Source: "proc", Destination: "/proc", Type: "proc"},
 		configs.Mount{Source: "tmpfs", Destination: "/dev", Type: "tmpfs", Flags: unix.MS_RDONLY | unix.MS_NOSUID})
 	cfg.Devices = []configs.Device{{Path: "/dev/null", Type: 'c', Major: 1, Minor: 3, Mode: 0o666}}

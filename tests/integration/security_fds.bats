@@ -49,13 +49,18 @@ refute_escape() {
 }
 
 # dir_fds_outside PID ROOTFS: fds of PID that are directories other than the container's
-# root (compared by device and inode: readlink of a pivoted root says only "/").
+# root (compared by device and inode: readlink of a pivoted root says only "/") and its
+# procfs handle (a procfs, its root or init's own fd and attr directories, that does not
+# list this shell: of the container's pid namespace, not the host's).
 dir_fds_outside() {
 	local f root
 	root=$(stat -c %d:%i "$2")
 	for f in /proc/"$1"/fd/*; do
 		[ -d "$f" ] || continue
 		[ "$(stat -L -c %d:%i "$f")" = "$root" ] && continue
+		if [ "$(stat -L -f -c %T "$f")" = proc ] && [ ! -e "$f/$$" ] && [ ! -e "$f/../../$$" ]; then
+			continue
+		fi
 		echo "fd ${f##*/} -> $(readlink "$f")"
 	done
 }
