@@ -549,8 +549,8 @@ start_recvtty() {
 	"$RECVTTY" -name-file "$BATS_TEST_TMPDIR/pty.name" "$@" "$SOCK" >"$TTY_OUT" 2>"$BATS_TEST_TMPDIR/recvtty.err" 3>&- &
 	RECVTTY_PID=$!
 	track_pid "$RECVTTY_PID"
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ -S "$SOCK" ] && return 0
 		sleep 0.02
 	done
