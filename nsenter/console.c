@@ -53,11 +53,15 @@ static void check_ptmx(struct step *s, const struct stat *st)
 
 /* open_ptmx opens /dev/ptmx once it is known to be the multiplexer: its
  * node is checked through an O_PATH handle first, so no other file is
- * opened (a device of the host's bound there, a fifo), and the opened fd
- * is checked to be that node, in case the name was swapped in between. */
+ * opened (a device of the host's bound there, a fifo). That handle is then
+ * reopened through the stage's procfs handle (procfs.c), so the node
+ * checked is the node opened; without a procfs handle, by name again, and
+ * the opened fd is checked to be that node, in case the name was swapped
+ * in between. */
 static int open_ptmx(struct step *s)
 {
 	struct stat pre, st;
+	struct rerr e;
 	int h, fd;
 
 	h = open("/dev/ptmx", O_PATH | O_CLOEXEC);
@@ -66,7 +70,13 @@ static int open_ptmx(struct step *s)
 	if (fstat(h, &pre) < 0)
 		step_fail(s, errno, "stat /dev/ptmx");
 	check_ptmx(s, &pre);
-	fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	fd = proc_reopen(h, O_RDWR | O_NOCTTY, &e);
+	if (fd < 0 && errno == EXDEV)
+		step_fail(s, 0, "open /dev/ptmx: %s", e.msg);
+	if (fd < 0) {
+		debugf("console: %s; /dev/ptmx opened by name", e.msg);
+		fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		step_fail(s, errno, "open /dev/ptmx");
 	if (fstat(fd, &st) < 0)
