@@ -66,7 +66,9 @@ unit:
 	$(GO) test ./...
 
 # A short run of each fuzz target: the parsers of what berth reads from
-# outside (config.json, state.json, the sync socket). Seeds: testdata/fuzz.
+# outside (config.json, state.json, the sync socket, CRIU's answers) and
+# the plan decoders, Go's and the C stage's (FuzzCDecode compares the two).
+# Seeds: testdata/fuzz.
 # Budgets are counts of executions, not durations: with a duration, Go's
 # fuzz coordinator (before Go 1.27, golang/go#75804) can report "context
 # deadline exceeded" as a failure when the deadline races a busy worker.
@@ -78,6 +80,8 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadState$$' -fuzztime $$((60000 * $(FUZZ_SCALE)))x ./libcontainer
 	$(GO) test -run '^$$' -fuzz '^FuzzRecvMsg$$' -fuzztime $$((150000 * $(FUZZ_SCALE)))x ./libcontainer
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $$((50000 * $(FUZZ_SCALE)))x ./internal/criurpc
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $$((300000 * $(FUZZ_SCALE)))x ./libcontainer/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzCDecode$$' -fuzztime $$((50000 * $(FUZZ_SCALE)))x ./libcontainer/plan
 
 # tests/reliability (docs/reliability.md), with a soak of CI size.
 reliability: berth

@@ -84,8 +84,10 @@ int plan_next(struct plan *p, struct step *s, const char **why)
 		*why = "truncated step";
 		return -1;
 	}
-	if (fl >= sizeof(s->field)) {
-		*why = "field name too long";
+	/* Field names are printed in errors, as C strings: the Go decoder
+	 * refuses the same (plan.MaxField). */
+	if (fl >= sizeof(s->field) || memchr(b + 8, '\0', fl)) {
+		*why = "field name too long, or with a NUL byte";
 		return -1;
 	}
 	memcpy(s->field, b + 8, fl);

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"bufio"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,7 +14,7 @@ import (
 // buildPlanDump compiles nsenter/plan.c with its test driver, with the
 // address and undefined-behaviour sanitizers when the compiler has them: a
 // read past the end of the plan then aborts instead of passing unseen.
-func buildPlanDump(t *testing.T) string {
+func buildPlanDump(t testing.TB) string {
 	t.Helper()
 	cc, err := exec.LookPath("gcc")
 	if err != nil {
@@ -101,4 +103,65 @@ func TestCDecoderAgreesWithGo(t *testing.T) {
 			t.Fatalf("plan % x: C decoded %q, Go %q", c, got, want)
 		}
 	}
+}
+
+// FuzzCDecode feeds the C decoder what Go's fuzzer makes of the seeds,
+// through one plandump (with its sanitizers) per fuzzing process: it must
+// not crash or read past the end, must refuse exactly what the Go decoder
+// refuses, and decode the rest to the same steps.
+func FuzzCDecode(f *testing.F) {
+	p := New()
+	p.Add(OpArgs, "process.args", U(2), S("sh"), S("-c"))
+	p.Add(OpRlimit, "process.rlimits[0]", U(7), U(10), U(20), S("RLIMIT_NOFILE"))
+	p.Add(OpSeccomp, "linux.seccomp", U(0), Raw(make([]byte, 24)))
+	p.Add(OpReady, "ready")
+	b, _ := p.Bytes()
+	f.Add(b)
+	cmd := exec.Command(buildPlanDump(f), "-")
+	cmd.Env = []string{"ASAN_OPTIONS=detect_leaks=0"}
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		f.Fatal(err)
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() {
+		_ = in.Close()
+		_ = cmd.Wait()
+	})
+	out := bufio.NewReader(outPipe)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > MaxSize {
+			return
+		}
+		var hdr [4]byte
+		binary.LittleEndian.PutUint32(hdr[:], uint32(len(b)))
+		if _, err := in.Write(append(hdr[:], b...)); err != nil {
+			t.Fatalf("plandump: %v (did it crash on an earlier input?)", err)
+		}
+		var got strings.Builder
+		for {
+			line, err := out.ReadString('\n')
+			if err != nil {
+				t.Fatalf("plandump died on plan % x: %v", b, err)
+			}
+			if line == "--\n" {
+				break
+			}
+			got.WriteString(line)
+		}
+		want := dumpGo(b)
+		if strings.Contains(got.String(), "error") != (want == "error") {
+			t.Fatalf("plan % x: C says %q, Go %q", b, got.String(), want)
+		}
+		if want != "error" && got.String() != want {
+			t.Fatalf("plan % x: C decoded %q, Go %q", b, got.String(), want)
+		}
+	})
 }

@@ -20,6 +20,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,6 +33,11 @@ const Magic = "BPL1"
 // MaxSize bounds a plan (the stage refuses a larger one): the environment
 // and arguments of a process are at most a few MiB (ARG_MAX).
 const MaxSize = 16 << 20
+
+// MaxField bounds a step's field name, which names a config field in
+// errors: the stage keeps it in a 256-byte buffer, NUL-terminated, so a
+// longer one, or one with a NUL byte, is refused by both decoders.
+const MaxField = 255
 
 const (
 	tagU64   = 'u'
@@ -108,8 +114,8 @@ func (p *Plan) Add(op Op, field string, items ...Item) {
 		}
 		data = it.put(data)
 	}
-	if len(field) > 0xffff {
-		p.err = fmt.Errorf("plan: field name of %d bytes", len(field))
+	if len(field) > MaxField || strings.IndexByte(field, 0) >= 0 {
+		p.err = fmt.Errorf("plan: field name %q: more than %d bytes, or a NUL byte", field, MaxField)
 		return
 	}
 	if len(p.buf)+8+len(field)+len(data) > MaxSize {
@@ -154,6 +160,9 @@ func Decode(b []byte) ([]Step, error) {
 		b = b[8:]
 		if fl > len(b) || dl > len(b)-fl {
 			return nil, errors.New("plan: truncated step")
+		}
+		if fl > MaxField || bytes.IndexByte(b[:fl], 0) >= 0 {
+			return nil, errors.New("plan: field name too long, or with a NUL byte")
 		}
 		st := Step{Op: op, Field: string(b[:fl])}
 		data := b[fl : fl+dl]
