@@ -208,6 +208,8 @@ int proc_open(const char *rel, int flags, struct rerr *e);
 int proc_attr_open(int apparmor, const char *name, int flags, struct rerr *e);
 int proc_reopen(int fd, int flags, struct rerr *e);
 int proc_fd_list(struct rerr *e);
+/* proc_fd_ready: 0 when proc_reopen can work (the fd directory is held). */
+int proc_fd_ready(struct rerr *e);
 /* mountsrc.c: asks the parent for mounts[index]'s source (an O_PATH fd,
  * or the detached id-mapped mount): the fd, or -1 with why. */
 int ask_mount_source(uint64_t index, char *why, size_t n);

@@ -351,7 +351,15 @@ static void do_seccomp(struct step *s)
 
 static void do_ready(struct step *s)
 {
+	struct rerr e;
+
 	need_done(s);
+	/* A container's init reopens exec.fifo through the procfs handle's
+	 * fd directory after ready, where a failure would show only at
+	 * start, as a container that cannot start: without it, create fails
+	 * now. */
+	if (plan_create && proc_fd_ready(&e) < 0)
+		step_fail(s, e.err, "exec fifo: %s", e.msg);
 	debugf("%s plan: ready; next: the rest of the plan, execve %s", plan_create ? "create" : "exec", exec_path ? exec_path : "?");
 	/* The parent waits for the log to end before it reports. */
 	if (log_fd >= 0) {

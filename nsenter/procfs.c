@@ -308,6 +308,8 @@ int proc_reopen(int fd, int flags, struct rerr *e)
 	return w;
 }
 
+int proc_fd_ready(struct rerr *e) { return fd_dir < 0 ? no_handle(e) : 0; }
+
 int proc_fd_list(struct rerr *e)
 {
 	int fd;

@@ -39,6 +39,10 @@ var tolerable = []struct {
 		"whether berth itself runs in a user namespace (rootless auto, the default --root): unreadable counts as the host's, as in runc; a wrong guess then fails on the first write it needs, naming the file",
 	},
 	{
+		regexp.MustCompile(`^openat2\(#</>, "#/fd", \{flags=O_RDONLY\|O_CLOEXEC\|O_DIRECTORY,`), 0,
+		"the stage's fd directory in its procfs handle (nsenter/procfs.c): an exec needs it only where close_range is missing and for the console's reopen, which opens the checked name then; a container's init needs it for exec.fifo's reopen, and fails create before ready without it",
+	},
+	{
 		regexp.MustCompile(`^openat\([^,]*, "/etc/(passwd|group)", O_RDONLY`), 0,
 		"init's read of the image's /etc/passwd for HOME (the plan's OpHome, nsenter/exec.c): an unreadable one counts as none, as in runc (GetExecUserPath), and HOME is then /",
 	},
