@@ -21,7 +21,8 @@ import (
 // runs (a volume another container writes) must never bring a file of the
 // host into the copy. Another goroutine exchanges the directory cu/a with a
 // symlink to a host directory (renameat2 RENAME_EXCHANGE) as fast as it
-// can while the copy is made again and again; a copy may fail (the swap was seen), but what it reads is only ever
+// can while the copy is made again and again (every fourth run with the
+// trees still); a copy may fail (the swap was seen), but what it reads is only ever
 // the source's: no host file in the copy, nor in an error (a walk by path
 // fails on a host file it listed once the link is gone again).
 func TestCRootfsCopyupRace(t *testing.T) {
@@ -48,12 +49,20 @@ func TestCRootfsCopyupRace(t *testing.T) {
 	var stop atomic.Bool
 	var swaps atomic.Int64
 	var wg sync.WaitGroup
+	// calm is held by the swapper for each exchange, and by a calm run
+	// for the whole run: those copy trees that do not change, so that the
+	// test sees copies succeed whatever the machine's load (a loaded
+	// machine can make every racing run fail on a swap).
+	var calm sync.Mutex
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i := 0; !stop.Load(); i = (i + 1) % n {
 			a, swap := filepath.Join(root, fmt.Sprintf("cu%d/a", i)), filepath.Join(root, fmt.Sprintf("cu%d/swap", i))
-			if err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, swap, unix.RENAME_EXCHANGE); err != nil {
+			calm.Lock()
+			err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, swap, unix.RENAME_EXCHANGE)
+			calm.Unlock()
+			if err != nil {
 				t.Errorf("exchange: %v", err)
 				return
 			}
@@ -65,7 +74,17 @@ func TestCRootfsCopyupRace(t *testing.T) {
 
 	copied, failed := 0, 0
 	for i := 0; i < 40 && !t.Failed(); i++ {
+		quiet := i%4 == 3
+		if quiet {
+			calm.Lock()
+		}
 		r := runPlan(t, cfg, checks...)
+		if quiet {
+			calm.Unlock()
+			if r.err != "" {
+				t.Fatalf("a copy of trees that did not change failed: %s: %s", r.field, r.err)
+			}
+		}
 		if strings.Contains(r.out+r.err, "host-secret") {
 			t.Fatalf("the copy read a host directory through the swapped link:\n%s%s", r.err, r.out)
 		}
@@ -85,9 +104,9 @@ func TestCRootfsCopyupRace(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d runs of %d copies, %d failed on the swap, %d swaps", copied, n, failed, swaps.Load())
-	if copied == 0 {
-		t.Errorf("no run copied all %d trees in %d runs", n, failed)
+	t.Logf("%d runs of %d copies (10 of them calm), %d failed on the swap, %d swaps", copied, n, failed, swaps.Load())
+	if failed == 0 {
+		t.Logf("no racing run saw a swap (a quiet machine can copy between two exchanges); what was read was the source's all the same")
 	}
 }
 
