@@ -183,9 +183,9 @@ func (r *result) crash() bool {
 	return strings.Contains(r.stderr, "fatal error: ") || strings.Contains(r.stderr, "runtime: failed to create new OS thread")
 }
 
-// execFifoOpenFailed: the fault hit init's open of the exec fifo (through
-// /proc/self/fd, for writing; init's message about it may come after create
-// has exited, so it is not waited for).
+// execFifoOpenFailed: the fault hit init's open of the exec fifo (a reopen
+// of its O_PATH fd, for writing; init's message about it may come after
+// create has exited, so it is not waited for).
 func execFifoOpenFailed(r *result) bool {
 	for _, c := range r.injected {
 		if execFifoOpen.MatchString(c) {
@@ -195,4 +195,6 @@ func execFifoOpenFailed(r *result) bool {
 	return false
 }
 
-var execFifoOpen = regexp.MustCompile(`^openat\([^,]*, "/proc/self/fd/#", O_WRONLY\|O_CLOEXEC\)`)
+// execFifoOpen is init's reopen of exec.fifo for writing: through its fd
+// directory in the stage's procfs handle (nsenter/procfs.c, proc_reopen).
+var execFifoOpen = regexp.MustCompile(`^openat\(#</#/fd>, "#", O_WRONLY\|O_CLOEXEC\)`)
