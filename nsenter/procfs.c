@@ -220,6 +220,11 @@ void procfs_init(int private_only)
 	snprintf(proc_why, sizeof(proc_why), "%s", "");
 	snprintf(rel, sizeof(rel), "%d/fd", (int)proc_pid);
 	fd_dir = open_beneath(proc_root, rel, O_RDONLY | O_DIRECTORY, proc_why, sizeof(proc_why));
+	/* proc_why is said later, without errno: keep the cause in it. */
+	if (fd_dir < 0 && errno) {
+		size_t l = strlen(proc_why);
+		snprintf(proc_why + l, sizeof(proc_why) - l, ": %s", strerror(errno));
+	}
 	/* attr/ is missing without CONFIG_SECURITY, apparmor/ without
 	 * AppArmor: only a label step needs them, and fails then. */
 	snprintf(rel, sizeof(rel), "%d/attr", (int)proc_pid);

@@ -46,14 +46,20 @@ func dumpGo(b []byte) string {
 	return sb.String()
 }
 
-func TestCDecoderAgreesWithGo(t *testing.T) {
-	bin := buildPlanDump(t)
+// samplePlan is a plan with every kind of item: integers, strings, bytes.
+func samplePlan() []byte {
 	p := New()
 	p.Add(OpArgs, "process.args", U(2), S("sh"), S("-c"))
 	p.Add(OpRlimit, "process.rlimits[0]", U(7), U(10), U(20), S("RLIMIT_NOFILE"))
 	p.Add(OpSeccomp, "linux.seccomp", U(0), Raw(make([]byte, 24)))
 	p.Add(OpReady, "ready")
-	good, _ := p.Bytes()
+	b, _ := p.Bytes()
+	return b
+}
+
+func TestCDecoderAgreesWithGo(t *testing.T) {
+	bin := buildPlanDump(t)
+	good := samplePlan()
 	// run decodes every plan with the C decoder, in one process.
 	run := func(plans [][]byte) []string {
 		dir := t.TempDir()
@@ -110,13 +116,7 @@ func TestCDecoderAgreesWithGo(t *testing.T) {
 // not crash or read past the end, must refuse exactly what the Go decoder
 // refuses, and decode the rest to the same steps.
 func FuzzCDecode(f *testing.F) {
-	p := New()
-	p.Add(OpArgs, "process.args", U(2), S("sh"), S("-c"))
-	p.Add(OpRlimit, "process.rlimits[0]", U(7), U(10), U(20), S("RLIMIT_NOFILE"))
-	p.Add(OpSeccomp, "linux.seccomp", U(0), Raw(make([]byte, 24)))
-	p.Add(OpReady, "ready")
-	b, _ := p.Bytes()
-	f.Add(b)
+	f.Add(samplePlan())
 	cmd := exec.Command(buildPlanDump(f), "-")
 	cmd.Env = []string{"ASAN_OPTIONS=detect_leaks=0"}
 	cmd.Stderr = os.Stderr

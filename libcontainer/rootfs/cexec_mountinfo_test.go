@@ -52,16 +52,7 @@ func TestCRootfsNoPivotHidesPseudoFS(t *testing.T) {
 	root := scratch(t, "marker=here", "dev")
 	cfg := newConfig(root, configs.Mount{Source: "proc", Destination: "/proc", Type: "proc"})
 	cfg.NoPivot = true
-	p := plan.New()
-	for _, c := range []func(*configs.Config, *plan.Plan) error{CompilePrepare, CompileEnter, CompileProtect} {
-		if err := c(cfg, p); err != nil {
-			t.Fatalf("compile: %v", err)
-		}
-	}
-	b, err := p.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := compileRootfs(t, cfg)
 	out := t.TempDir()
 	proc, sys, sub := filepath.Join(out, "p"), filepath.Join(out, "with space", "s"), filepath.Join(out, "with space", "b")
 	hostMount(t, "proc", proc, "proc", 0)

@@ -91,9 +91,15 @@ type result struct {
 	raw    []string // the messages on the sync socket
 }
 
-// runPlan compiles cfg's rootfs steps (CompilePrepare, CompileEnter,
-// CompileProtect, in the create executor's order) and runs them in a new mount namespace.
+// runPlan compiles cfg's rootfs steps and runs them in a new mount namespace.
 func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
+	t.Helper()
+	return runPlanBytes(t, compileRootfs(t, cfg), checks...)
+}
+
+// compileRootfs is cfg's rootfs steps (CompilePrepare, CompileEnter,
+// CompileProtect, in the create executor's order), encoded.
+func compileRootfs(t *testing.T, cfg *configs.Config) []byte {
 	t.Helper()
 	p := plan.New()
 	for _, c := range []func(*configs.Config, *plan.Plan) error{CompilePrepare, CompileEnter, CompileProtect} {
@@ -105,7 +111,7 @@ func runPlan(t *testing.T, cfg *configs.Config, checks ...string) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runPlanBytes(t, b, checks...)
+	return b
 }
 
 // planAndSocket writes an encoded plan into dir for rootfsrun and makes the
